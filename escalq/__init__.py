@@ -1,0 +1,1 @@
+"""escalq: the escalation queue between AI agents and humans."""

@@ -1,0 +1,1 @@
+"""The agents' REST API, mounted on the Reflex backend under /api."""

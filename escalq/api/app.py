@@ -1,0 +1,24 @@
+"""The FastAPI application that Reflex mounts its own backend into."""
+
+from fastapi import FastAPI
+
+from escalq.api import problems
+from escalq.api.limits import BodySizeLimit
+from escalq.api.routes import escalations
+from escalq.config import get_settings
+
+
+def create_api() -> FastAPI:
+    """The API under /api, with docs at /api/docs."""
+    api = FastAPI(
+        title="escalq",
+        summary="Hand decisions an AI agent must not take alone to a human, and get the answer back.",
+        version="0.1.0",
+        docs_url="/api/docs",
+        redoc_url=None,
+        openapi_url="/api/openapi.json",
+    )
+    api.add_middleware(BodySizeLimit, max_bytes=get_settings().max_body_bytes, path_prefix="/api/")
+    problems.install(api)
+    api.include_router(escalations.router)
+    return api

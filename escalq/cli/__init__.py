@@ -1,0 +1,1 @@
+"""The `escalq` command line."""

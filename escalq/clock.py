@@ -1,0 +1,8 @@
+"""The only reader of the wall clock, so tests can hand in their own `now`."""
+
+from datetime import UTC, datetime
+
+
+def utc_now() -> datetime:
+    """The current time, timezone-aware in UTC."""
+    return datetime.now(UTC)

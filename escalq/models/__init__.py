@@ -1,0 +1,20 @@
+"""SQLModel tables and enums; no queries live here."""
+
+from escalq.models.enums import OPEN_STATUSES, PRIORITY_RANK, STATUS_RANK, ActorKind, Priority, Role, Status
+from escalq.models.escalation import Escalation, EscalationEvent
+from escalq.models.people import Agent, ApiKey, Reviewer
+
+__all__ = [
+    "OPEN_STATUSES",
+    "PRIORITY_RANK",
+    "STATUS_RANK",
+    "ActorKind",
+    "Agent",
+    "ApiKey",
+    "Escalation",
+    "EscalationEvent",
+    "Priority",
+    "Reviewer",
+    "Role",
+    "Status",
+]

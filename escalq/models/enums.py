@@ -1,0 +1,39 @@
+"""The closed vocabularies of the domain, stored as text with CHECK constraints."""
+
+from enum import StrEnum
+
+
+class Priority(StrEnum):
+    low = "low"
+    medium = "medium"
+    high = "high"
+    urgent = "urgent"
+
+
+class Status(StrEnum):
+    pending = "pending"
+    assigned = "assigned"
+    claimed = "claimed"
+    resolved = "resolved"
+
+
+class Role(StrEnum):
+    reviewer = "reviewer"
+    manager = "manager"
+    admin = "admin"
+
+
+class ActorKind(StrEnum):
+    agent = "agent"
+    reviewer = "reviewer"
+    system = "system"
+
+
+PRIORITY_RANK: dict[Priority, int] = {
+    Priority.low: 0,
+    Priority.medium: 1,
+    Priority.high: 2,
+    Priority.urgent: 3,
+}
+STATUS_RANK: dict[Status, int] = {status: rank for rank, status in enumerate(Status)}
+OPEN_STATUSES: tuple[Status, ...] = (Status.pending, Status.assigned, Status.claimed)

@@ -1,0 +1,66 @@
+"""Escalations and their append-only audit log."""
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import BigInteger, Column, ForeignKey, Identity, Index, Text, Uuid, text
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlmodel import Field, SQLModel
+
+from escalq.models.columns import TIMESTAMPTZ, EnumText, one_of
+from escalq.models.enums import ActorKind, Priority, Status
+
+
+class Escalation(SQLModel, table=True):
+    __tablename__ = "escalations"
+    __table_args__ = (
+        one_of("priority", Priority, table="escalations"),
+        one_of("status", Status, table="escalations"),
+        Index("ix_escalations_status", "status"),
+        Index("ix_escalations_priority", "priority"),
+        Index("ix_escalations_created_at", "created_at"),
+        Index("ix_escalations_source_agent", "source_agent"),
+        Index("ix_escalations_assigned_to", "assigned_to"),
+    )
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    source_agent: str = Field(sa_column=Column(Text, ForeignKey("agents.name"), nullable=False))
+    issue_description: str = Field(sa_type=Text)
+    priority: Priority = Field(sa_column=Column(EnumText(Priority), nullable=False))
+    context_data: dict[str, Any] = Field(
+        default_factory=dict, sa_column=Column(JSONB, nullable=False, server_default=text("'{}'::jsonb"))
+    )
+    status: Status = Field(sa_column=Column(EnumText(Status), nullable=False))
+    assigned_to: uuid.UUID | None = Field(default=None, sa_column=Column(Uuid, ForeignKey("reviewers.id")))
+    created_at: datetime = Field(sa_type=TIMESTAMPTZ)
+    assigned_at: datetime | None = Field(default=None, sa_type=TIMESTAMPTZ)
+    claimed_at: datetime | None = Field(default=None, sa_type=TIMESTAMPTZ)
+    resolved_at: datetime | None = Field(default=None, sa_type=TIMESTAMPTZ)
+    resolved_by: uuid.UUID | None = Field(default=None, sa_column=Column(Uuid, ForeignKey("reviewers.id")))
+    resolution: str | None = Field(default=None, sa_type=Text)
+    resolution_notes: str | None = Field(default=None, sa_type=Text)
+    webhook_url: str | None = Field(default=None, sa_type=Text)
+
+
+class EscalationEvent(SQLModel, table=True):
+    """One row per status change, written in the same transaction; never updated or deleted."""
+
+    __tablename__ = "escalation_events"
+    __table_args__ = (
+        one_of("actor_kind", ActorKind, table="escalation_events"),
+        Index("ix_escalation_events_escalation_id", "escalation_id", "id"),
+    )
+
+    id: int | None = Field(default=None, sa_column=Column(BigInteger, Identity(), primary_key=True))
+    escalation_id: uuid.UUID = Field(sa_column=Column(Uuid, ForeignKey("escalations.id"), nullable=False))
+    at: datetime = Field(sa_type=TIMESTAMPTZ)
+    actor_kind: ActorKind = Field(sa_column=Column(EnumText(ActorKind), nullable=False))
+    actor_id: uuid.UUID | None = None
+    actor_name: str = Field(sa_type=Text, description="Who, as shown to people (snapshot)")
+    action: str = Field(sa_type=Text)
+    from_status: Status | None = Field(default=None, sa_column=Column(EnumText(Status)))
+    to_status: Status = Field(sa_column=Column(EnumText(Status), nullable=False))
+    details: dict[str, Any] = Field(
+        default_factory=dict, sa_column=Column(JSONB, nullable=False, server_default=text("'{}'::jsonb"))
+    )

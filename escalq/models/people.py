@@ -1,0 +1,56 @@
+"""Who acts: reviewers (humans), agents (machines) and the API keys that identify them."""
+
+import uuid
+from datetime import datetime
+
+from sqlalchemy import BigInteger, CheckConstraint, Column, ForeignKey, Text, Uuid
+from sqlmodel import Field, SQLModel
+
+from escalq.models.columns import TIMESTAMPTZ, EnumText, one_of
+from escalq.models.enums import Role
+
+
+class Reviewer(SQLModel, table=True):
+    __tablename__ = "reviewers"
+    __table_args__ = (one_of("role", Role, table="reviewers"),)
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    email: str = Field(sa_type=Text, unique=True)
+    display_name: str = Field(sa_type=Text)
+    password_hash: str = Field(sa_type=Text)
+    role: Role = Field(sa_column=Column(EnumText(Role), nullable=False))
+    active: bool = Field(default=True, description="In the round-robin assignment pool")
+    # Round-robin position: the active reviewer with the lowest value is next.
+    assignment_seq: int = Field(default=0, sa_type=BigInteger)
+    created_at: datetime = Field(sa_type=TIMESTAMPTZ)
+
+
+class Agent(SQLModel, table=True):
+    __tablename__ = "agents"
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    name: str = Field(sa_type=Text, unique=True)
+    webhook_secret: str = Field(sa_type=Text)
+    disabled: bool = False
+    created_at: datetime = Field(sa_type=TIMESTAMPTZ)
+
+
+class ApiKey(SQLModel, table=True):
+    """A hashed API key owned by exactly one agent or one reviewer."""
+
+    __tablename__ = "api_keys"
+    __table_args__ = (
+        CheckConstraint("num_nonnulls(agent_id, reviewer_id) = 1", name="ck_api_keys_one_owner"),
+    )
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    prefix: str = Field(sa_type=Text, unique=True, description="Visible start of the key, for lookup")
+    key_hash: str = Field(sa_type=Text)
+    agent_id: uuid.UUID | None = Field(
+        default=None, sa_column=Column(Uuid, ForeignKey("agents.id", ondelete="CASCADE"), index=True)
+    )
+    reviewer_id: uuid.UUID | None = Field(
+        default=None, sa_column=Column(Uuid, ForeignKey("reviewers.id", ondelete="CASCADE"), index=True)
+    )
+    created_at: datetime = Field(sa_type=TIMESTAMPTZ)
+    revoked_at: datetime | None = Field(default=None, sa_type=TIMESTAMPTZ)

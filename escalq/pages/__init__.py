@@ -1,0 +1,1 @@
+"""Page functions; routes are registered in escalq/escalq.py."""

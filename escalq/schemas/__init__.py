@@ -1,0 +1,1 @@
+"""Request and response shapes shared by the API, the dashboard and the CLI."""

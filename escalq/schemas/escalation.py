@@ -1,0 +1,107 @@
+"""What agents send and what they get back."""
+
+import uuid
+from datetime import datetime
+from typing import Annotated, Any
+
+from pydantic import AfterValidator, AnyHttpUrl, BaseModel, ConfigDict, Field, StringConstraints, TypeAdapter
+
+from escalq.models import ActorKind, Priority, Status
+
+MAX_DESCRIPTION_CHARS = 20_000
+MAX_NOTES_CHARS = 20_000
+MAX_URL_CHARS = 2_048
+_http_url = TypeAdapter(AnyHttpUrl)
+
+
+def _http_url_text(value: str) -> str:
+    """Accept only absolute http(s) URLs, but keep the caller's spelling."""
+    _http_url.validate_python(value)
+    return value
+
+
+WebhookUrl = Annotated[
+    str, StringConstraints(strip_whitespace=True, max_length=MAX_URL_CHARS), AfterValidator(_http_url_text)
+]
+
+
+class EscalationCreate(BaseModel):
+    """An agent's request for a human decision."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    issue_description: Annotated[
+        str, StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_DESCRIPTION_CHARS)
+    ] = Field(description="What the agent needs a human to decide")
+    priority: Priority
+    context_data: dict[str, Any] = Field(
+        default_factory=dict, description="Any JSON object the reviewer needs"
+    )
+    webhook_url: WebhookUrl | None = Field(
+        default=None, description="Where the decision is POSTed (http/https)"
+    )
+    source_agent: str | None = Field(
+        default=None, description="Optional; must equal the calling key's agent name if given"
+    )
+
+
+class ResolveIn(BaseModel):
+    """A reviewer's decision."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    resolution: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)] = Field(
+        description="Short outcome, e.g. approved, rejected, answered"
+    )
+    resolution_notes: Annotated[str, StringConstraints(max_length=MAX_NOTES_CHARS)] = ""
+
+
+class EscalationOut(BaseModel):
+    """An escalation as the API shows it; timestamps are ISO-8601 in UTC."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    source_agent: str
+    issue_description: str
+    priority: Priority
+    context_data: dict[str, Any]
+    status: Status
+    assigned_to: uuid.UUID | None
+    created_at: datetime
+    assigned_at: datetime | None
+    claimed_at: datetime | None
+    resolved_at: datetime | None
+    resolved_by: uuid.UUID | None
+    resolution: str | None
+    resolution_notes: str | None
+    webhook_url: str | None
+
+
+class EventOut(BaseModel):
+    """One entry of the audit log."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    at: datetime
+    actor_kind: ActorKind
+    actor_id: uuid.UUID | None
+    actor_name: str
+    action: str
+    from_status: Status | None
+    to_status: Status
+    details: dict[str, Any]
+
+
+class EscalationDetail(EscalationOut):
+    """An escalation with its audit trail, oldest event first."""
+
+    events: list[EventOut]
+
+
+class EscalationPage(BaseModel):
+    """One page of a listing; pass `next_cursor` back as `cursor` for the next."""
+
+    items: list[EscalationOut]
+    next_cursor: str | None

@@ -1,0 +1,1 @@
+"""Business rules as plain functions; the caller owns the transaction."""

@@ -1,0 +1,48 @@
+"""The audit log: one row per status change, in the same transaction as the change."""
+
+from datetime import datetime
+from typing import Any
+
+from sqlmodel import Session, select
+
+from escalq.models import ActorKind, Escalation, EscalationEvent, Status
+from escalq.services.auth import Principal
+
+SYSTEM = "escalq"
+
+
+def record_event(
+    *,
+    session: Session,
+    escalation: Escalation,
+    action: str,
+    from_status: Status | None,
+    actor: Principal | None,
+    now: datetime,
+    details: dict[str, Any] | None = None,
+) -> EscalationEvent:
+    """Append an event for the escalation's move from `from_status` to its current status."""
+    event = EscalationEvent(
+        escalation_id=escalation.id,
+        at=now,
+        actor_kind=ActorKind.system if actor is None else actor.kind,
+        actor_id=None if actor is None else actor.id,
+        actor_name=SYSTEM if actor is None else actor.name,
+        action=action,
+        from_status=from_status,
+        to_status=escalation.status,
+        details=details or {},
+    )
+    session.add(event)
+    session.flush()
+    return event
+
+
+def events_for(*, session: Session, escalation: Escalation) -> list[EscalationEvent]:
+    """The escalation's audit trail, oldest first."""
+    query = (
+        select(EscalationEvent)
+        .where(EscalationEvent.escalation_id == escalation.id)
+        .order_by(EscalationEvent.id)  # type: ignore[arg-type]
+    )
+    return list(session.exec(query))

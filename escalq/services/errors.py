@@ -1,0 +1,29 @@
+"""Domain errors; each edge (API, dashboard, CLI) turns them into its own answer."""
+
+
+class DomainError(Exception):
+    """A request the domain refuses, with a message meant for the caller."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class NotFound(DomainError):
+    """The thing does not exist, or the caller may not know that it does."""
+
+
+class Conflict(DomainError):
+    """The thing is not in a state that allows this."""
+
+
+class Forbidden(DomainError):
+    """The caller is known but may not do this."""
+
+
+class Unauthorized(DomainError):
+    """The caller could not be identified."""
+
+
+class Invalid(DomainError):
+    """The input breaks a rule that only the domain can check."""

@@ -1,0 +1,106 @@
+"""Reviewers, agents and their API keys."""
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlmodel import Session, select
+
+from escalq.models import Agent, ApiKey, Reviewer, Role
+from escalq.services.errors import Conflict, Invalid, NotFound
+from escalq.services.secrets import IssuedKey, hash_password, new_api_key, new_webhook_secret
+
+MIN_PASSWORD_CHARS = 8
+
+
+@dataclass(frozen=True)
+class NewAgent:
+    """A created agent with its one-time secrets."""
+
+    agent: Agent
+    api_key: str
+    webhook_secret: str
+
+
+def normalize_email(email: str) -> str:
+    """Emails compare case-insensitively; we store them lower-cased."""
+    normalized = email.strip().lower()
+    local, _, domain = normalized.partition("@")
+    if not local or "." not in domain or " " in normalized:
+        raise Invalid(f"{email!r} is not an email address")
+    return normalized
+
+
+def create_agent(*, session: Session, name: str, now: datetime) -> NewAgent:
+    """Register an agent and issue its first API key and webhook signing secret."""
+    name = name.strip()
+    if not name or len(name) > 100:
+        raise Invalid("an agent name must be 1 to 100 characters")
+    if session.exec(select(Agent).where(Agent.name == name)).first() is not None:
+        raise Conflict(f"an agent named {name!r} already exists")
+    agent = Agent(name=name, webhook_secret=new_webhook_secret(), created_at=now)
+    session.add(agent)
+    session.flush()
+    key = _store_key(session=session, now=now, agent_id=agent.id)
+    return NewAgent(agent=agent, api_key=key.plaintext, webhook_secret=agent.webhook_secret)
+
+
+def create_reviewer(
+    *,
+    session: Session,
+    email: str,
+    display_name: str,
+    password: str,
+    role: Role = Role.reviewer,
+    active: bool = True,
+    now: datetime,
+) -> Reviewer:
+    """Add a human; `active` puts them in the assignment pool."""
+    email = normalize_email(email)
+    if len(password) < MIN_PASSWORD_CHARS:
+        raise Invalid(f"a password needs at least {MIN_PASSWORD_CHARS} characters")
+    if not display_name.strip():
+        raise Invalid("a display name is required")
+    if session.exec(select(Reviewer).where(Reviewer.email == email)).first() is not None:
+        raise Conflict(f"a reviewer with email {email!r} already exists")
+    reviewer = Reviewer(
+        email=email,
+        display_name=display_name.strip(),
+        password_hash=hash_password(password),
+        role=role,
+        active=active,
+        created_at=now,
+    )
+    session.add(reviewer)
+    session.flush()
+    return reviewer
+
+
+def issue_reviewer_key(*, session: Session, email: str, now: datetime) -> tuple[Reviewer, str]:
+    """A new API key for the reviewer with this email; returns the plaintext once."""
+    reviewer = session.exec(select(Reviewer).where(Reviewer.email == normalize_email(email))).first()
+    if reviewer is None:
+        raise NotFound(f"no reviewer with email {email!r}")
+    key = _store_key(session=session, now=now, reviewer_id=reviewer.id)
+    return reviewer, key.plaintext
+
+
+def _store_key(
+    *,
+    session: Session,
+    now: datetime,
+    agent_id: uuid.UUID | None = None,
+    reviewer_id: uuid.UUID | None = None,
+) -> IssuedKey:
+    key = new_api_key()
+    session.add(
+        ApiKey(
+            prefix=key.prefix,
+            key_hash=key.key_hash,
+            agent_id=agent_id,
+            reviewer_id=reviewer_id,
+            created_at=now,
+        )
+    )
+    session.flush()
+    return key

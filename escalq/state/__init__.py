@@ -1,0 +1,1 @@
+"""Reflex states: one per page, thin, calling services."""

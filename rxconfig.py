@@ -1,0 +1,9 @@
+"""Reflex configuration: the app name and plugins; escalq's own settings live in escalq.config."""
+
+import reflex as rx
+
+config = rx.Config(
+    app_name="escalq",
+    telemetry_enabled=False,
+    disable_plugins=["reflex.plugins.sitemap.SitemapPlugin"],
+)

@@ -1,0 +1,1 @@
+"""RQ job functions, the scheduler and the worker entry point."""
