@@ -1,0 +1,105 @@
+"""Test fixtures: a throwaway PostgreSQL database per run, a flushed Redis db, a live API server."""
+
+import os
+import socket
+import threading
+import time
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, datetime
+
+import httpx
+import pytest
+import uvicorn
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+from sqlmodel import Session, SQLModel
+
+from escalq.config import DEFAULT_DATABASE_URL, get_settings
+from escalq.db import get_engine, new_session
+
+# The server to make throwaway databases on; never the database `make run` uses.
+SERVER_URL = os.environ.get("ESCALQ_TEST_DATABASE_SERVER") or os.environ.get(
+    "DATABASE_URL", DEFAULT_DATABASE_URL
+)
+TEST_REDIS_URL = os.environ.get("ESCALQ_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+
+
+def _admin_engine():
+    return create_engine(make_url(SERVER_URL).set(database="postgres"), isolation_level="AUTOCOMMIT")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def database_url() -> Iterator[str]:
+    """A fresh database for this test run, migrated to head, dropped afterwards."""
+    from escalq.cli.database import upgrade
+
+    name = f"escalq_test_{uuid.uuid4().hex[:10]}"
+    url = make_url(SERVER_URL).set(database=name).render_as_string(hide_password=False)
+    os.environ["DATABASE_URL"] = url
+    os.environ["REDIS_URL"] = TEST_REDIS_URL
+    get_settings.cache_clear()
+    get_engine.cache_clear()
+    upgrade(url)
+    yield url
+    get_engine().dispose()
+    get_engine.cache_clear()
+    admin = _admin_engine()
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.fixture(autouse=True)
+def _empty_tables(database_url: str) -> Iterator[None]:
+    """Every test starts from empty tables (API tests commit through real connections)."""
+    yield
+    tables = ", ".join(table.name for table in SQLModel.metadata.sorted_tables)
+    with get_engine().begin() as connection:
+        connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+
+
+@pytest.fixture
+def session() -> Iterator[Session]:
+    """A session on the test database; commit when the code under test expects committed rows."""
+    with new_session() as session:
+        yield session
+        session.rollback()
+
+
+@pytest.fixture
+def now() -> datetime:
+    """A fixed instant: tests hand it to the services instead of reading the clock."""
+    return datetime(2026, 11, 22, 9, 0, tzinfo=UTC)
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@pytest.fixture(scope="session")
+def api_url(database_url: str) -> Iterator[str]:
+    """The real API, served by uvicorn in a thread for the whole run."""
+    from escalq.api.app import create_api
+
+    port = _free_port()
+    server = uvicorn.Server(uvicorn.Config(create_api(), host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 15
+    while not server.started:
+        if time.monotonic() > deadline:
+            raise RuntimeError("the test API server did not start")
+        time.sleep(0.02)
+    yield f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    thread.join(timeout=10)
+
+
+@pytest.fixture
+def client(api_url: str) -> Iterator[httpx.Client]:
+    """An HTTP client for the live API."""
+    with httpx.Client(base_url=api_url, timeout=30) as http:
+        yield http
