@@ -15,8 +15,10 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 from sqlmodel import Session, SQLModel
 
+from escalq import jobs
 from escalq.config import DEFAULT_DATABASE_URL, get_settings
 from escalq.db import get_engine, new_session
+from escalq.services.outbound import configured
 
 # The server to make throwaway databases on; never the database `make run` uses.
 SERVER_URL = os.environ.get("ESCALQ_TEST_DATABASE_SERVER") or os.environ.get(
@@ -38,8 +40,11 @@ def database_url() -> Iterator[str]:
     url = make_url(SERVER_URL).set(database=name).render_as_string(hide_password=False)
     os.environ["DATABASE_URL"] = url
     os.environ["REDIS_URL"] = TEST_REDIS_URL
+    os.environ["ESCALQ_ALLOW_PRIVATE_WEBHOOKS"] = "true"  # test receivers listen on 127.0.0.1
     get_settings.cache_clear()
     get_engine.cache_clear()
+    configured.cache_clear()
+    jobs.redis.cache_clear()
     upgrade(url)
     yield url
     get_engine().dispose()

@@ -11,6 +11,7 @@ from escalq.clock import utc_now
 from escalq.models import Agent, Escalation, Priority, Reviewer, Role
 from escalq.schemas.escalation import EscalationCreate
 from escalq.services import escalations, people
+from escalq.services.outbound import Outbound, configured
 from escalq.services.secrets import hash_password
 
 PASSWORD = "correct-horse-battery"
@@ -84,6 +85,58 @@ def make_escalation(
     now: datetime | None = None,
 ) -> Escalation:
     data = EscalationCreate(issue_description=description, priority=priority, context_data=context or {})
-    escalation = escalations.create(session=session, data=data, agent=agent, now=now or utc_now())
+    escalation = escalations.create(
+        session=session, data=data, agent=agent, outbound=configured(), now=now or utc_now()
+    )
+    session.commit()
+    return escalation
+
+
+def make_reviewers(
+    session: Session, count: int, *, prefix: str = "rev", role: Role = Role.reviewer, active: bool = True
+) -> list[ReviewerWithKey]:
+    """`count` reviewers named <prefix>-<n>@example.com, created in that order."""
+    return [
+        make_reviewer(session, f"{prefix}-{n:02d}@example.com", role=role, active=active)
+        for n in range(count)
+    ]
+
+
+def make_on_call_reviewer(
+    session: Session, email: str = "oncall@example.com", *, active: bool = False, role: Role = Role.reviewer
+) -> ReviewerWithKey:
+    """A reviewer told about urgent escalations nobody holds; out of the assignment pool unless `active`."""
+    made = make_reviewer(session, email, role=role, active=active)
+    made.reviewer.on_call = True
+    session.add(made.reviewer)
+    session.commit()
+    return made
+
+
+def make_resolved_escalation(
+    session: Session,
+    agent: Agent,
+    reviewer: Reviewer,
+    *,
+    webhook_url: str | None = None,
+    priority: Priority = Priority.high,
+    description: str = "Refund above my limit",
+    context: dict[str, Any] | None = None,
+    resolution: str = "approved",
+    notes: str = "Within policy",
+    outbound: Outbound | None = None,
+    now: datetime | None = None,
+) -> Escalation:
+    """An escalation opened by `agent` and resolved by `reviewer` (a supervisor, or its assignee)."""
+    data = EscalationCreate(
+        issue_description=description, priority=priority, context_data=context or {}, webhook_url=webhook_url
+    )
+    at = now or utc_now()
+    escalation = escalations.create(
+        session=session, data=data, agent=agent, outbound=outbound or configured(), now=at
+    )
+    escalations.resolve(
+        session=session, escalation_id=escalation.id, by=reviewer, resolution=resolution, notes=notes, now=at
+    )
     session.commit()
     return escalation

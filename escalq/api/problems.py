@@ -19,6 +19,7 @@ _STATUS_OF: dict[type[DomainError], int] = {
     Forbidden: 403,
     Unauthorized: 401,
     Invalid: 422,
+    DomainError: 400,
 }
 
 
@@ -51,7 +52,14 @@ async def _validation(request: Request, error: Exception) -> JSONResponse:
 
 async def _domain(request: Request, error: Exception) -> JSONResponse:
     assert isinstance(error, DomainError)
-    return problem(_STATUS_OF.get(type(error), 400), error.message)
+    status = next(code for kind, code in _STATUS_OF.items() if isinstance(error, kind))
+    if error.field is None:
+        return problem(status, error.message)
+    return problem(
+        status,
+        error.message,
+        errors=[{"field": error.field, "message": error.message, "type": "value_error"}],
+    )
 
 
 async def _http(request: Request, error: Exception) -> JSONResponse:

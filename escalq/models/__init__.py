@@ -2,6 +2,15 @@
 
 from escalq.models.enums import OPEN_STATUSES, PRIORITY_RANK, STATUS_RANK, ActorKind, Priority, Role, Status
 from escalq.models.escalation import Escalation, EscalationEvent
+from escalq.models.outbox import (
+    Channel,
+    Notification,
+    NotificationStatus,
+    Task,
+    TaskKind,
+    TaskStatus,
+    WebhookDelivery,
+)
 from escalq.models.people import Agent, ApiKey, Reviewer
 
 __all__ = [
@@ -11,10 +20,17 @@ __all__ = [
     "ActorKind",
     "Agent",
     "ApiKey",
+    "Channel",
     "Escalation",
     "EscalationEvent",
+    "Notification",
+    "NotificationStatus",
     "Priority",
     "Reviewer",
     "Role",
     "Status",
+    "Task",
+    "TaskKind",
+    "TaskStatus",
+    "WebhookDelivery",
 ]

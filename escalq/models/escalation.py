@@ -41,6 +41,13 @@ class Escalation(SQLModel, table=True):
     resolution: str | None = Field(default=None, sa_type=Text)
     resolution_notes: str | None = Field(default=None, sa_type=Text)
     webhook_url: str | None = Field(default=None, sa_type=Text)
+    category: str | None = Field(default=None, sa_type=Text, description="Short reason, for the top-10 list")
+    category_source: str | None = Field(default=None, sa_type=Text, description="openai:<model> or local")
+    bumped_at: datetime | None = Field(
+        default=None, sa_type=TIMESTAMPTZ, description="High, stale: sorts as urgent"
+    )
+    oncall_notified_at: datetime | None = Field(default=None, sa_type=TIMESTAMPTZ)
+    managers_notified_at: datetime | None = Field(default=None, sa_type=TIMESTAMPTZ)
 
 
 class EscalationEvent(SQLModel, table=True):

@@ -20,6 +20,7 @@ class Reviewer(SQLModel, table=True):
     password_hash: str = Field(sa_type=Text)
     role: Role = Field(sa_column=Column(EnumText(Role), nullable=False))
     active: bool = Field(default=True, description="In the round-robin assignment pool")
+    on_call: bool = Field(default=False, description="Told about urgent escalations nobody holds")
     # Round-robin position: the active reviewer with the lowest value is next.
     assignment_seq: int = Field(default=0, sa_type=BigInteger)
     created_at: datetime = Field(sa_type=TIMESTAMPTZ)

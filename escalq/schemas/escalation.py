@@ -20,6 +20,30 @@ def _http_url_text(value: str) -> str:
     return value
 
 
+def _no_nul(value: str) -> str:
+    """PostgreSQL text cannot hold NUL characters; refuse them rather than fail on insert."""
+    if "\x00" in value:
+        raise ValueError("must not contain NUL (\\u0000) characters")
+    return value
+
+
+def _has_nul(value: Any) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_has_nul(key) or _has_nul(item) for key, item in value.items())
+    if isinstance(value, list):
+        return any(_has_nul(item) for item in value)
+    return False
+
+
+def _json_without_nul(value: dict[str, Any]) -> dict[str, Any]:
+    """jsonb cannot hold NUL characters in keys or strings either."""
+    if _has_nul(value):
+        raise ValueError("must not contain NUL (\\u0000) characters in any key or string")
+    return value
+
+
 WebhookUrl = Annotated[
     str, StringConstraints(strip_whitespace=True, max_length=MAX_URL_CHARS), AfterValidator(_http_url_text)
 ]
@@ -31,16 +55,18 @@ class EscalationCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     issue_description: Annotated[
-        str, StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_DESCRIPTION_CHARS)
+        str,
+        StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_DESCRIPTION_CHARS),
+        AfterValidator(_no_nul),
     ] = Field(description="What the agent needs a human to decide")
     priority: Priority
-    context_data: dict[str, Any] = Field(
+    context_data: Annotated[dict[str, Any], AfterValidator(_json_without_nul)] = Field(
         default_factory=dict, description="Any JSON object the reviewer needs"
     )
     webhook_url: WebhookUrl | None = Field(
         default=None, description="Where the decision is POSTed (http/https)"
     )
-    source_agent: str | None = Field(
+    source_agent: Annotated[str, AfterValidator(_no_nul)] | None = Field(
         default=None, description="Optional; must equal the calling key's agent name if given"
     )
 
@@ -50,10 +76,12 @@ class ResolveIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    resolution: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)] = Field(
-        description="Short outcome, e.g. approved, rejected, answered"
-    )
-    resolution_notes: Annotated[str, StringConstraints(max_length=MAX_NOTES_CHARS)] = ""
+    resolution: Annotated[
+        str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64), AfterValidator(_no_nul)
+    ] = Field(description="Short outcome, e.g. approved, rejected, answered")
+    resolution_notes: Annotated[
+        str, StringConstraints(max_length=MAX_NOTES_CHARS), AfterValidator(_no_nul)
+    ] = ""
 
 
 class EscalationOut(BaseModel):
@@ -105,3 +133,11 @@ class EscalationPage(BaseModel):
 
     items: list[EscalationOut]
     next_cursor: str | None
+
+
+class RedeliveryOut(BaseModel):
+    """A queued redelivery of an escalation's webhook event."""
+
+    delivery_id: uuid.UUID
+    message_id: str
+    url: str

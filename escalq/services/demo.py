@@ -8,6 +8,7 @@ from sqlmodel import Session, select
 from escalq.models import Escalation, Priority, Reviewer, Role
 from escalq.schemas.escalation import EscalationCreate
 from escalq.services import escalations
+from escalq.services.outbound import configured
 from escalq.services.people import create_agent, create_reviewer
 
 DEMO_PASSWORD = "escalq-demo"
@@ -60,6 +61,7 @@ def seed(*, session: Session, now: datetime) -> DemoSeed:
             session=session,
             data=data,
             agent=agent.agent,
+            outbound=configured(),
             now=now - timedelta(minutes=17 * (len(DEMO_ESCALATIONS) - age)),
         )
     count = len(session.exec(select(Escalation.id)).all())

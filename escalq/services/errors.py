@@ -2,11 +2,11 @@
 
 
 class DomainError(Exception):
-    """A request the domain refuses, with a message meant for the caller."""
+    """A refused request: a message for the caller and, if one, the input at fault (`body.x`)."""
 
-    def __init__(self, message: str) -> None:
+    def __init__(self, message: str, *, field: str | None = None) -> None:
         super().__init__(message)
-        self.message = message
+        self.message, self.field = message, field
 
 
 class NotFound(DomainError):

@@ -6,16 +6,34 @@ from datetime import datetime
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
-from escalq.models import OPEN_STATUSES, Agent, Escalation, EscalationEvent, Reviewer, Status
+from escalq.models import (
+    OPEN_STATUSES,
+    Agent,
+    Escalation,
+    EscalationEvent,
+    Priority,
+    Reviewer,
+    Status,
+    TaskKind,
+)
 from escalq.schemas.escalation import EscalationCreate
+from escalq.services import notifications, outbox, urls, webhooks
 from escalq.services.assignment import next_reviewer
 from escalq.services.audit import events_for, record_event
 from escalq.services.auth import Principal, is_supervisor
 from escalq.services.errors import Conflict, Forbidden, NotFound
+from escalq.services.outbound import Outbound
 
 
-def create(*, session: Session, data: EscalationCreate, agent: Agent, now: datetime) -> Escalation:
-    """Open an escalation for `agent` and hand it to the next reviewer in the round-robin."""
+def create(
+    *, session: Session, data: EscalationCreate, agent: Agent, outbound: Outbound, now: datetime
+) -> Escalation:
+    """Open an escalation for `agent`, hand it to the next reviewer, and queue what must follow.
+
+    Categorization, and for urgent ones the notifications, are outbox tasks in this same transaction.
+    """
+    if data.webhook_url is not None:
+        urls.check_on_create(data.webhook_url, allow_private=outbound.allow_private)
     if data.source_agent is not None and data.source_agent != agent.name:
         raise Forbidden(
             f"source_agent {data.source_agent!r} does not match the API key's agent {agent.name!r}; "
@@ -41,6 +59,11 @@ def create(*, session: Session, data: EscalationCreate, agent: Agent, now: datet
         now=now,
     )
     assign(session=session, escalation=escalation, now=now)
+    outbox.record(session=session, kind=TaskKind.categorize, escalation_id=escalation.id, payload={}, now=now)
+    if escalation.priority == Priority.urgent:
+        notifications.queue_urgent(
+            session=session, escalation=escalation, channels=outbound.channels, now=now
+        )
     return escalation
 
 
@@ -125,6 +148,12 @@ def resolve(
         actor=Principal(reviewer=by),
         now=now,
         details={"resolution": resolution},
+    )
+    webhooks.queue(
+        session=session,
+        escalation=escalation,
+        body=webhooks.resolution_body(escalation=escalation, resolver=by),
+        now=now,
     )
     return escalation
 

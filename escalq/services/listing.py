@@ -137,7 +137,12 @@ def _decode(cursor: str, *, sort: SortKey, order: Order, keys: list[_Key]) -> li
             raise ValueError("wrong length")
         parsed = [key.parse(value) for key, value in zip(keys, values, strict=True)]
     except (binascii.Error, UnicodeDecodeError, ValueError, KeyError, TypeError) as error:
-        raise Invalid("cursor is not one this API issued; start again without it") from error
+        raise Invalid(
+            "cursor is not one this API issued; start again without it", field="query.cursor"
+        ) from error
     if payload.get("sort") != sort.value or payload.get("order") != order.value:
-        raise Invalid("cursor belongs to a different sort or order; keep sort and order while paging")
+        raise Invalid(
+            "cursor belongs to a different sort or order; keep sort and order while paging",
+            field="query.cursor",
+        )
     return parsed

@@ -6,6 +6,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 from pydantic import AwareDatetime
 
+from escalq import jobs
 from escalq.api.deps import AgentDep, PrincipalDep, ReviewerDep, SessionDep
 from escalq.clock import utc_now
 from escalq.models import Priority, Status
@@ -15,10 +16,12 @@ from escalq.schemas.escalation import (
     EscalationOut,
     EscalationPage,
     EventOut,
+    RedeliveryOut,
     ResolveIn,
 )
-from escalq.services import escalations
+from escalq.services import escalations, webhooks
 from escalq.services.listing import EscalationFilter, Order, SortKey, list_page
+from escalq.services.outbound import configured
 
 router = APIRouter(prefix="/api/escalations", tags=["escalations"])
 DEFAULT_ORDER = {SortKey.priority: Order.desc, SortKey.created_at: Order.desc, SortKey.status: Order.asc}
@@ -27,8 +30,11 @@ DEFAULT_ORDER = {SortKey.priority: Order.desc, SortKey.created_at: Order.desc, S
 @router.post("", status_code=201)
 def create_escalation(body: EscalationCreate, session: SessionDep, agent: AgentDep) -> EscalationOut:
     """Open an escalation for a human (agent key); it is assigned round-robin when anyone is active."""
-    escalation = escalations.create(session=session, data=body, agent=agent, now=utc_now())
+    escalation = escalations.create(
+        session=session, data=body, agent=agent, outbound=configured(), now=utc_now()
+    )
     session.commit()
+    jobs.dispatch(session=session, escalation_id=escalation.id)
     return EscalationOut.model_validate(escalation)
 
 
@@ -66,7 +72,7 @@ def list_escalations(
         sort=sort,
         order=order or DEFAULT_ORDER[sort],
         limit=limit,
-        cursor=cursor,
+        cursor=cursor or None,
     )
     return EscalationPage(items=[EscalationOut.model_validate(row) for row in rows], next_cursor=next_cursor)
 
@@ -106,4 +112,14 @@ def resolve_escalation(
         now=utc_now(),
     )
     session.commit()
+    jobs.dispatch(session=session, escalation_id=escalation.id)
     return EscalationOut.model_validate(escalation)
+
+
+@router.post("/{escalation_id}/webhook/redeliver", status_code=202)
+def redeliver_webhook(escalation_id: uuid.UUID, session: SessionDep, reviewer: ReviewerDep) -> RedeliveryOut:
+    """Queue the resolution webhook again (reviewer key), keeping its webhook-id so receivers can dedupe."""
+    task = webhooks.redeliver(session=session, escalation_id=escalation_id, now=utc_now())
+    session.commit()
+    jobs.dispatch(session=session, escalation_id=escalation_id)
+    return RedeliveryOut(delivery_id=task.id, message_id=task.payload["message_id"], url=task.payload["url"])

@@ -1,0 +1,1 @@
+"""Thin clients for the outside world: HTTP, Slack, email and the LLM."""

@@ -1,0 +1,43 @@
+"""Ask an OpenAI-compatible chat model for a short reason category, with structured output."""
+
+import json
+
+from openai import OpenAI
+from openai.types.chat import ChatCompletionMessageParam
+from openai.types.shared_params import ResponseFormatJSONSchema
+
+RESPONSE_FORMAT: ResponseFormatJSONSchema = {
+    "type": "json_schema",
+    "json_schema": {
+        "name": "escalation_category",
+        "strict": True,
+        "schema": {
+            "type": "object",
+            "properties": {"category": {"type": "string", "description": "2 to 4 words, lower case"}},
+            "required": ["category"],
+            "additionalProperties": False,
+        },
+    },
+}
+
+
+def categorize(
+    *, api_key: str, base_url: str | None, model: str, timeout_s: float, description: str, known: list[str]
+) -> str:
+    """The model's category for `description`, preferring one of `known`."""
+    client = OpenAI(api_key=api_key, base_url=base_url, timeout=timeout_s, max_retries=0)
+    existing = "\n".join(f"- {name}" for name in known) or "(none yet)"
+    messages: list[ChatCompletionMessageParam] = [
+        {
+            "role": "system",
+            "content": "You file escalations from AI agents under a short reason category (2 to 4 words, "
+            "lower case). Reuse one of the existing categories whenever it fits, so the list stays "
+            f"short and stable. Existing categories:\n{existing}",
+        },
+        {"role": "user", "content": description[:4000]},
+    ]
+    completion = client.chat.completions.create(
+        model=model, messages=messages, response_format=RESPONSE_FORMAT
+    )
+    content = completion.choices[0].message.content or ""
+    return str(json.loads(content)["category"])

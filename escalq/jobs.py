@@ -1,0 +1,65 @@
+"""Hand committed outbox tasks to RQ; jobs are named by dotted path, so escalq never imports workers."""
+
+import logging
+import uuid
+from collections.abc import Sequence
+from datetime import datetime
+from functools import lru_cache
+
+from redis import Redis
+from redis.exceptions import RedisError
+from rq import Queue
+from sqlmodel import Session
+
+from escalq.clock import utc_now
+from escalq.config import get_settings
+from escalq.services import outbox
+
+log = logging.getLogger(__name__)
+RUN_TASK = "workers.jobs.run_task"
+QUEUE = "escalq"
+
+
+@lru_cache
+def redis() -> Redis:
+    """The queue's Redis; short timeouts so an outage costs a request at most a second or two."""
+    return Redis.from_url(get_settings().redis_url, socket_connect_timeout=1, socket_timeout=2)
+
+
+def queue() -> Queue:
+    return Queue(QUEUE, connection=redis())
+
+
+def job_id(task_id: uuid.UUID, attempt: int) -> str:
+    """RQ job ids allow only letters, digits, `_` and `-`."""
+    return f"task-{task_id}-{attempt}"
+
+
+def enqueue(task_ids: Sequence[uuid.UUID]) -> bool:
+    """Queue the tasks now; False (and a warning) when Redis is unreachable: the sweep will do it."""
+    try:
+        target = queue()
+        with target.connection.pipeline() as pipe:
+            for task_id in task_ids:
+                target.enqueue(RUN_TASK, str(task_id), job_id=job_id(task_id, 0), pipeline=pipe)
+            pipe.execute()
+    except RedisError as error:
+        log.warning("could not queue %d task(s), the sweep will: %s", len(task_ids), error)
+        return False
+    return True
+
+
+def enqueue_at(task_id: uuid.UUID, attempt: int, when: datetime) -> None:
+    """Queue a retry for `when` (RQ's scheduler runs it); the sweep covers it if this is lost."""
+    try:
+        queue().enqueue_at(when, RUN_TASK, str(task_id), job_id=job_id(task_id, attempt))
+    except RedisError as error:
+        log.warning("could not schedule a retry of task %s, the sweep will: %s", task_id, error)
+
+
+def dispatch(*, session: Session, escalation_id: uuid.UUID) -> None:
+    """After commit: queue the escalation's new tasks and remember that they are queued."""
+    task_ids = outbox.waiting_for(session=session, escalation_id=escalation_id)
+    if task_ids and enqueue(task_ids):
+        outbox.mark_enqueued(session=session, task_ids=task_ids, now=utc_now())
+        session.commit()

@@ -1,0 +1,148 @@
+"""Telling people: Slack and email about urgent and stale escalations."""
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlmodel import Session, col, select
+
+from escalq.integrations import email, slack
+from escalq.models import Channel, Escalation, Notification, NotificationStatus, Reviewer, Role, TaskKind
+from escalq.services import outbox
+
+URGENT_CREATED = "urgent_created"
+ONCALL_TIMEOUT = "oncall_timeout"
+MANAGER_TIMEOUT = "manager_timeout"
+_HEADLINES = {
+    URGENT_CREATED: "Urgent escalation",
+    ONCALL_TIMEOUT: "Urgent escalation unclaimed for over an hour",
+    MANAGER_TIMEOUT: "Medium escalation unclaimed for over a day",
+}
+
+
+@dataclass(frozen=True)
+class Channels:
+    """Which channels are configured; an unconfigured one is skipped."""
+
+    slack_webhook_url: str | None
+    smtp: email.SmtpConfig | None
+    timeout_s: float
+    public_url: str
+
+
+def on_call_emails(*, session: Session) -> list[str]:
+    query = select(Reviewer.email).where(col(Reviewer.on_call)).order_by(col(Reviewer.email))
+    return list(session.exec(query))
+
+
+def manager_emails(*, session: Session) -> list[str]:
+    query = select(Reviewer.email).where(col(Reviewer.role) == Role.manager).order_by(col(Reviewer.email))
+    return list(session.exec(query))
+
+
+def queue(
+    *,
+    session: Session,
+    escalation: Escalation,
+    kind: str,
+    emails: list[str],
+    channels: Channels,
+    now: datetime,
+) -> list[Notification]:
+    """Record one notification per channel and recipient, each with its outbox task."""
+    targets = [(Channel.slack, "slack")] if channels.slack_webhook_url else []
+    if channels.smtp is not None:
+        targets += [(Channel.email, address) for address in dict.fromkeys(emails)]
+    created = []
+    for channel, recipient in targets:
+        notification = Notification(
+            escalation_id=escalation.id,
+            channel=channel,
+            recipient=recipient,
+            kind=kind,
+            status=NotificationStatus.pending,
+            created_at=now,
+        )
+        session.add(notification)
+        session.flush()
+        outbox.record(
+            session=session,
+            kind=TaskKind.notification,
+            escalation_id=escalation.id,
+            payload={"notification_id": str(notification.id)},
+            now=now,
+        )
+        created.append(notification)
+    return created
+
+
+def queue_urgent(*, session: Session, escalation: Escalation, channels: Channels, now: datetime) -> None:
+    """An urgent escalation: Slack, and email to its assignee (or to on-call when nobody has it)."""
+    assignee = session.get(Reviewer, escalation.assigned_to) if escalation.assigned_to else None
+    emails = [assignee.email] if assignee is not None else on_call_emails(session=session)
+    queue(
+        session=session, escalation=escalation, kind=URGENT_CREATED, emails=emails, channels=channels, now=now
+    )
+
+
+def message(*, session: Session, escalation: Escalation, kind: str, public_url: str) -> tuple[str, str]:
+    """Subject and plain text of a notification."""
+    assignee = session.get(Reviewer, escalation.assigned_to) if escalation.assigned_to else None
+    link = f"{public_url.rstrip('/')}/escalations/{escalation.id}"
+    description = escalation.issue_description
+    short = description if len(description) <= 300 else description[:299] + "…"
+    subject = f"[escalq] {_HEADLINES.get(kind, 'Escalation')}: {short[:80]}"
+    text = (
+        f"{_HEADLINES.get(kind, 'Escalation')}\n"
+        f"Priority: {escalation.priority.value}\n"
+        f"Agent: {escalation.source_agent}\n"
+        f"Description: {short}\n"
+        f"Assignee: {assignee.display_name if assignee else 'nobody yet'}\n"
+        f"Open: {link}\n"
+    )
+    return subject, text
+
+
+def deliver(*, session: Session, notification_id: uuid.UUID, channels: Channels) -> Notification | None:
+    """Send one notification; raises on a failure the caller may retry. None if it no longer exists."""
+    notification = session.get(Notification, notification_id)
+    if notification is None or notification.status == NotificationStatus.sent:
+        return notification
+    escalation = session.get(Escalation, notification.escalation_id)
+    assert escalation is not None
+    subject, text = message(
+        session=session, escalation=escalation, kind=notification.kind, public_url=channels.public_url
+    )
+    if notification.channel == Channel.slack:
+        if not channels.slack_webhook_url:
+            raise RuntimeError("Slack is no longer configured (ESCALQ_SLACK_WEBHOOK_URL)")
+        blocks: list[dict[str, object]] = [{"type": "section", "text": {"type": "mrkdwn", "text": text}}]
+        slack.post(
+            webhook_url=channels.slack_webhook_url, text=text, blocks=blocks, timeout_s=channels.timeout_s
+        )
+    else:
+        if channels.smtp is None:
+            raise RuntimeError("email is no longer configured (ESCALQ_SMTP_HOST)")
+        email.send(config=channels.smtp, to=notification.recipient, subject=subject, body=text)
+    return notification
+
+
+def mark(
+    *,
+    session: Session,
+    notification: Notification,
+    status: NotificationStatus,
+    error: str | None,
+    now: datetime,
+) -> None:
+    """Record an attempt's outcome: sent, still pending (will retry) or failed for good."""
+    notification.status, notification.error = status, error
+    notification.attempts += 1
+    if status == NotificationStatus.sent:
+        notification.sent_at = now
+    session.add(notification)
+
+
+def for_escalation(*, session: Session, escalation_id: uuid.UUID) -> list[Notification]:
+    query = select(Notification).where(col(Notification.escalation_id) == escalation_id)
+    return list(session.exec(query.order_by(col(Notification.created_at))))

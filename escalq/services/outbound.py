@@ -1,0 +1,78 @@
+"""Outbound configuration: retries, URL policy, notification channels and the categorizer."""
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import timedelta
+from functools import lru_cache
+
+from escalq.config import Settings, get_settings
+from escalq.integrations import email, llm
+from escalq.services import notifications
+
+
+@dataclass(frozen=True)
+class Outbound:
+    """How escalq reaches the outside world, from the settings; tests hand in their own."""
+
+    delays: Sequence[float]
+    lease: timedelta
+    webhook_timeout_s: float
+    allow_private: bool
+    channels: notifications.Channels
+    ask_llm: Callable[[str, list[str]], str] | None
+    llm_source: str
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> "Outbound":
+        smtp = (
+            email.SmtpConfig(
+                host=settings.smtp_host,
+                port=settings.smtp_port,
+                username=settings.smtp_username,
+                password=settings.smtp_password,
+                starttls=settings.smtp_starttls,
+                sender=settings.smtp_from,
+                timeout_s=settings.smtp_timeout_s,
+            )
+            if settings.smtp_host
+            else None
+        )
+        ask = None
+        if settings.openai_api_key:
+            key, base_url, model, timeout = (
+                settings.openai_api_key,
+                settings.openai_base_url,
+                settings.openai_model,
+                settings.openai_timeout_s,
+            )
+
+            def ask(description: str, known: list[str]) -> str:
+                return llm.categorize(
+                    api_key=key,
+                    base_url=base_url,
+                    model=model,
+                    timeout_s=timeout,
+                    description=description,
+                    known=known,
+                )
+
+        return cls(
+            delays=settings.retry_delays_s,
+            lease=timedelta(seconds=settings.task_lease_s),
+            webhook_timeout_s=settings.webhook_timeout_s,
+            allow_private=settings.allow_private_webhooks,
+            channels=notifications.Channels(
+                slack_webhook_url=settings.slack_webhook_url,
+                smtp=smtp,
+                timeout_s=settings.smtp_timeout_s,
+                public_url=settings.public_url,
+            ),
+            ask_llm=ask,
+            llm_source=f"openai:{settings.openai_model}",
+        )
+
+
+@lru_cache
+def configured() -> Outbound:
+    """The process-wide outbound configuration."""
+    return Outbound.from_settings(get_settings())

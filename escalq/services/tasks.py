@@ -1,0 +1,127 @@
+"""Run one attempt of an outbox task and record what happened."""
+
+import logging
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlmodel import Session, select
+
+from escalq.models import Agent, Escalation, Notification, NotificationStatus, Task, TaskKind
+from escalq.services import categories, notifications, outbox, webhooks
+from escalq.services.outbound import Outbound
+
+log = logging.getLogger(__name__)
+Clock = Callable[[], datetime]
+
+
+@dataclass(frozen=True)
+class Retry:
+    """When the failed attempt number `attempt` should be followed by the next."""
+
+    at: datetime
+    attempt: int
+
+
+def run(*, session: Session, task_id: uuid.UUID, config: Outbound, clock: Clock) -> Retry | None:
+    """One attempt of the task, if it is due and nobody else holds it; returns the retry, if any.
+
+    The claim is committed before any outside call, so a crash mid-attempt leaves a lease that
+    expires and a sweep that picks the task up again.
+    """
+    task = outbox.begin_attempt(session=session, task_id=task_id, now=clock(), lease=config.lease)
+    if task is None:
+        return None
+    session.commit()
+    runner = {
+        TaskKind.webhook: _webhook,
+        TaskKind.notification: _notification,
+        TaskKind.categorize: _categorize,
+    }
+    retry_at = runner[task.kind](session=session, task=task, config=config, clock=clock)
+    return None if retry_at is None else Retry(at=retry_at, attempt=task.attempts)
+
+
+def _webhook(*, session: Session, task: Task, config: Outbound, clock: Clock) -> datetime | None:
+    escalation = session.get(Escalation, task.escalation_id)
+    assert escalation is not None
+    agent = session.exec(select(Agent).where(Agent.name == escalation.source_agent)).one()
+    result = webhooks.send(
+        url=task.payload["url"],
+        message_id=task.payload["message_id"],
+        body=task.payload["body"],
+        secret=agent.webhook_secret,
+        timeout_s=config.webhook_timeout_s,
+        allow_private=config.allow_private,
+        now=clock(),
+    )
+    now = clock()
+    if result.succeeded:
+        outbox.succeed(session=session, task=task, now=now)
+        webhooks.log_attempt(session=session, task=task, result=result, outcome="succeeded", now=now)
+        return None
+    summary = result.error or f"HTTP {result.http_status}"
+    retry_at = outbox.fail(
+        session=session, task=task, now=now, error=summary, retry=result.retryable, delays=config.delays
+    )
+    outcome = "retrying" if retry_at else ("gone" if result.http_status == 410 else "failed")
+    webhooks.log_attempt(session=session, task=task, result=result, outcome=outcome, now=now)
+    return retry_at
+
+
+def _notification(*, session: Session, task: Task, config: Outbound, clock: Clock) -> datetime | None:
+    notification_id = uuid.UUID(task.payload["notification_id"])
+    try:
+        notification = notifications.deliver(
+            session=session, notification_id=notification_id, channels=config.channels
+        )
+    except Exception as error:
+        # Any failure of the outside service is retried; the error text is what the dashboard shows.
+        session.rollback()
+        return _notification_failed(session=session, task=task, error=error, config=config, clock=clock)
+    now = clock()
+    if notification is not None:
+        notifications.mark(
+            session=session, notification=notification, status=NotificationStatus.sent, error=None, now=now
+        )
+    outbox.succeed(session=session, task=task, now=now)
+    return None
+
+
+def _notification_failed(
+    *, session: Session, task: Task, error: Exception, config: Outbound, clock: Clock
+) -> datetime | None:
+    now, message = clock(), f"{type(error).__name__}: {error}"
+    retry_at = outbox.fail(
+        session=session, task=task, now=now, error=message, retry=True, delays=config.delays
+    )
+    notification = session.get(Notification, uuid.UUID(task.payload["notification_id"]))
+    if notification is not None:
+        status = NotificationStatus.pending if retry_at else NotificationStatus.failed
+        notifications.mark(session=session, notification=notification, status=status, error=message, now=now)
+    return retry_at
+
+
+def _categorize(*, session: Session, task: Task, config: Outbound, clock: Clock) -> datetime | None:
+    escalation_id = task.escalation_id
+    assert escalation_id is not None
+    try:
+        categories.categorize(
+            session=session, escalation_id=escalation_id, ask=config.ask_llm, source=config.llm_source
+        )
+    except Exception as error:
+        # The model's trouble never touches the escalation: retry, and at the end use the local rules.
+        session.rollback()
+        message = f"{type(error).__name__}: {error}"
+        retry_at = outbox.fail(
+            session=session, task=task, now=clock(), error=message, retry=True, delays=config.delays
+        )
+        if retry_at is None:
+            log.warning("categorization of %s fell back to local rules after %s", escalation_id, message)
+            categories.categorize(
+                session=session, escalation_id=escalation_id, ask=None, source=categories.LOCAL
+            )
+        return retry_at
+    outbox.succeed(session=session, task=task, now=clock())
+    return None

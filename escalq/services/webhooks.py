@@ -1,0 +1,160 @@
+"""Signed webhooks to agents (Standard Webhooks), one recorded attempt at a time."""
+
+import json
+import time
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import httpx
+from sqlmodel import Session, col, select
+from standardwebhooks import Webhook
+
+from escalq.integrations import http
+from escalq.models import Escalation, Reviewer, Task, TaskKind, WebhookDelivery
+from escalq.services import outbox
+from escalq.services.errors import Conflict
+from escalq.services.urls import UnsafeUrl, check_on_delivery
+
+RESOLVED = "escalation.resolved"
+EXCERPT_BYTES = 1024
+
+
+@dataclass(frozen=True)
+class AttemptResult:
+    """What one POST achieved; `error` is set when no HTTP answer came back."""
+
+    http_status: int | None
+    excerpt: str | None
+    error: str | None
+    duration_ms: int
+    refused: bool = False
+
+    @property
+    def succeeded(self) -> bool:
+        return self.http_status is not None and 200 <= self.http_status < 300
+
+    @property
+    def retryable(self) -> bool:
+        """410 Gone and refused targets stop for good; everything else may be tried again."""
+        return not (self.succeeded or self.refused or self.http_status == 410)
+
+
+def resolution_body(*, escalation: Escalation, resolver: Reviewer) -> dict[str, Any]:
+    """The event body an agent receives when its escalation is resolved."""
+    assert escalation.resolved_at is not None
+    return {
+        "type": RESOLVED,
+        "escalation_id": str(escalation.id),
+        "source_agent": escalation.source_agent,
+        "priority": escalation.priority.value,
+        "status": escalation.status.value,
+        "resolution": escalation.resolution,
+        "resolution_notes": escalation.resolution_notes,
+        "resolved_at": escalation.resolved_at.isoformat(),
+        "resolved_by": str(resolver.id),
+        "resolved_by_name": resolver.display_name,
+        "created_at": escalation.created_at.isoformat(),
+        "context_data": escalation.context_data,
+    }
+
+
+def queue(*, session: Session, escalation: Escalation, body: dict[str, Any], now: datetime) -> Task | None:
+    """Record a delivery of `body` to the escalation's webhook, if it has one."""
+    if not escalation.webhook_url:
+        return None
+    payload = {"message_id": f"msg_{uuid.uuid4().hex}", "url": escalation.webhook_url, "body": body}
+    return outbox.record(
+        session=session, kind=TaskKind.webhook, escalation_id=escalation.id, payload=payload, now=now
+    )
+
+
+def redeliver(*, session: Session, escalation_id: uuid.UUID, now: datetime) -> Task:
+    """Queue the escalation's last event again, with its original webhook-id (receivers may dedupe)."""
+    last = session.exec(
+        select(Task)
+        .where(col(Task.escalation_id) == escalation_id, col(Task.kind) == TaskKind.webhook)
+        .order_by(col(Task.created_at).desc())
+        .limit(1)
+    ).first()
+    if last is None:
+        raise Conflict(
+            "this escalation has no webhook event to redeliver (no webhook_url, or not resolved yet)"
+        )
+    return outbox.record(
+        session=session,
+        kind=TaskKind.webhook,
+        escalation_id=escalation_id,
+        payload=dict(last.payload),
+        now=now,
+    )
+
+
+def send(
+    *,
+    url: str,
+    message_id: str,
+    body: dict[str, Any],
+    secret: str,
+    timeout_s: float,
+    allow_private: bool,
+    now: datetime,
+) -> AttemptResult:
+    """POST the signed body once; never raises for network or HTTP trouble."""
+    started = time.perf_counter()
+
+    def result(**fields: Any) -> AttemptResult:
+        return AttemptResult(duration_ms=round((time.perf_counter() - started) * 1000), **fields)
+
+    data = json.dumps(body, separators=(",", ":"), ensure_ascii=False)
+    headers = {
+        "content-type": "application/json",
+        "webhook-id": message_id,
+        "webhook-timestamp": str(int(now.timestamp())),
+        "webhook-signature": Webhook(secret).sign(message_id, now, data),
+    }
+    try:
+        check_on_delivery(url, allow_private=allow_private)
+        with (
+            http.client(timeout_s=timeout_s) as client,
+            client.stream("POST", url, content=data, headers=headers) as r,
+        ):
+            excerpt = next(r.iter_bytes(EXCERPT_BYTES), b"")[:EXCERPT_BYTES].decode("utf-8", "replace")
+            return result(http_status=r.status_code, excerpt=excerpt, error=None)
+    except UnsafeUrl as error:
+        return result(http_status=None, excerpt=None, error=error.message, refused=True)
+    except httpx.TimeoutException:
+        return result(http_status=None, excerpt=None, error=f"timed out after {timeout_s:g} s")
+    except (httpx.HTTPError, OSError) as error:
+        return result(
+            http_status=None, excerpt=None, error=f"{type(error).__name__}: {error}"[:EXCERPT_BYTES]
+        )
+
+
+def log_attempt(
+    *, session: Session, task: Task, result: AttemptResult, outcome: str, now: datetime
+) -> WebhookDelivery:
+    """Keep the attempt for the dashboard."""
+    assert task.escalation_id is not None
+    delivery = WebhookDelivery(
+        task_id=task.id,
+        escalation_id=task.escalation_id,
+        event_type=task.payload["body"]["type"],
+        url=task.payload["url"],
+        attempt=task.attempts,
+        at=now,
+        duration_ms=result.duration_ms,
+        http_status=result.http_status,
+        response_excerpt=result.excerpt,
+        error=result.error,
+        outcome=outcome,
+    )
+    session.add(delivery)
+    return delivery
+
+
+def attempts_for(*, session: Session, escalation_id: uuid.UUID) -> list[WebhookDelivery]:
+    """Every delivery attempt for the escalation, oldest first."""
+    query = select(WebhookDelivery).where(col(WebhookDelivery.escalation_id) == escalation_id)
+    return list(session.exec(query.order_by(col(WebhookDelivery.id))))
