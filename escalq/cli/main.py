@@ -7,6 +7,8 @@ from typing import Any
 import click
 
 from escalq.cli.output import emit, json_option
+from escalq.cli.run import run
+from escalq.cli.workers import scheduler, worker
 from escalq.clock import utc_now
 from escalq.db import session_scope
 from escalq.models import Role
@@ -155,3 +157,8 @@ def demo_command(as_json: bool) -> None:
         f"agent {seeded.agent_name} API key: {seeded.agent_api_key}\n"
         f"{seeded.escalation_count} sample escalations",
     )
+
+
+cli.add_command(run)
+cli.add_command(worker)
+cli.add_command(scheduler)

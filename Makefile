@@ -1,0 +1,46 @@
+# `make run`: the whole app with demo data, in the foreground.  `make test`: every check and test.
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+# Touched after a successful install: reinstall only when the lock or the project metadata changed.
+STAMP := $(VENV)/.installed
+BUN := .tools/node_modules/.bin/bun
+
+.PHONY: setup run test lint lock clean
+
+setup: $(STAMP) $(BUN)
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(STAMP): requirements.txt pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements.txt
+	$(BIN)/pip install --quiet --disable-pip-version-check --no-deps -e .
+	touch $@
+
+# Reflex uses this bun (REFLEX_USE_SYSTEM_BUN) instead of downloading its own.
+$(BUN):
+	npm install --prefix .tools --no-audit --no-fund bun@1.4.4
+
+run: setup
+	$(BIN)/escalq run
+
+lint: setup
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy escalq workers
+	$(BIN)/lint-imports
+
+# Finds or starts PostgreSQL and Redis the way `escalq run` does, then exits non-zero when pytest fails.
+test: setup lint
+	$(BIN)/python -m escalq.cli.with_servers -- $(BIN)/pytest $(PYTEST_ARGS)
+
+# Re-pin requirements.txt from the virtualenv after changing the dependencies in pyproject.toml.
+lock: setup
+	{ echo "# Pinned runtime and dev dependencies (Python 3.11): \`make lock\` writes it from .venv."; \
+	  $(BIN)/pip freeze --exclude-editable; } > requirements.txt
+
+# Generated files only: .venv, .tools and the embedded servers' data in .data/ stay.
+clean:
+	rm -rf .web .states .pytest_cache .mypy_cache .ruff_cache .import_linter_cache
+	find . -path ./.venv -prune -o -name __pycache__ -type d -prune -exec rm -rf {} +

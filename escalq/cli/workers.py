@@ -1,0 +1,37 @@
+"""`escalq worker` and `escalq scheduler`: the background half of escalq, one process each."""
+
+import logging
+
+import click
+from redis import Redis
+from rq import Worker
+from rq_scheduler import Scheduler
+
+from escalq.config import get_settings
+from escalq.jobs import QUEUE, queue
+from workers.schedule import register
+
+
+def _connection() -> Redis:
+    """A connection without read timeouts: workers block on Redis while they wait for jobs."""
+    return Redis.from_url(get_settings().redis_url)
+
+
+@click.command("worker")
+@click.option("--burst", is_flag=True, help="Run until the queue is empty, then exit.")
+def worker(burst: bool) -> None:
+    """Run an RQ worker for escalq's queue (several may run, on several machines)."""
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    connection = _connection()
+    listener = Worker([queue().name], connection=connection)
+    listener.work(burst=burst, with_scheduler=True)
+
+
+@click.command("scheduler")
+@click.option("--interval", default=1.0, show_default=True, help="Seconds between checks for due jobs.")
+def scheduler(interval: float) -> None:
+    """Run rq-scheduler with escalq's periodic jobs (the outbox sweep, the priority timeouts)."""
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    runner = Scheduler(queue_name=QUEUE, connection=_connection(), interval=interval)
+    register(runner)
+    runner.run()
