@@ -5,5 +5,6 @@ import reflex as rx
 config = rx.Config(
     app_name="escalq",
     telemetry_enabled=False,
-    disable_plugins=["reflex.plugins.sitemap.SitemapPlugin"],
+    plugins=[rx.plugins.RadixThemesPlugin(theme=rx.theme(accent_color="indigo"))],
+    disable_plugins=[rx.plugins.SitemapPlugin],
 )

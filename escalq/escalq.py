@@ -3,8 +3,16 @@
 import reflex as rx
 
 from escalq.api.app import create_api
-from escalq.pages import home
-from escalq.state.home import HomeState
+from escalq.pages import login, queue
+from escalq.state import live
+from escalq.state.queue import QueueState
 
-app = rx.App(api_transformer=create_api(), theme=rx.theme(accent_color="indigo"))
-app.add_page(home.home, route=home.ROUTE, title="escalq", on_load=HomeState.load)
+app = rx.App(api_transformer=create_api())
+app.register_lifespan_task(live.fan_out)
+app.add_page(login.login, route=login.ROUTE, title="Sign in · escalq")
+app.add_page(
+    queue.queue_page,
+    route=queue.ROUTE,
+    title="Queue · escalq",
+    on_load=[QueueState.require_login, QueueState.load],
+)

@@ -4,26 +4,19 @@ import logging
 import uuid
 from collections.abc import Sequence
 from datetime import datetime
-from functools import lru_cache
 
-from redis import Redis
 from redis.exceptions import RedisError
 from rq import Queue
 from sqlmodel import Session
 
+from escalq import changes
+from escalq.broker import redis
 from escalq.clock import utc_now
-from escalq.config import get_settings
 from escalq.services import outbox
 
 log = logging.getLogger(__name__)
 RUN_TASK = "workers.jobs.run_task"
 QUEUE = "escalq"
-
-
-@lru_cache
-def redis() -> Redis:
-    """The queue's Redis; short timeouts so an outage costs a request at most a second or two."""
-    return Redis.from_url(get_settings().redis_url, socket_connect_timeout=1, socket_timeout=2)
 
 
 def queue() -> Queue:
@@ -57,9 +50,10 @@ def enqueue_at(task_id: uuid.UUID, attempt: int, when: datetime) -> None:
         log.warning("could not schedule a retry of task %s, the sweep will: %s", task_id, error)
 
 
-def dispatch(*, session: Session, escalation_id: uuid.UUID) -> None:
-    """After commit: queue the escalation's new tasks and remember that they are queued."""
+def after_commit(*, session: Session, escalation_id: uuid.UUID) -> None:
+    """Queue the escalation's new tasks, remember that they are queued, and tell the dashboards."""
     task_ids = outbox.waiting_for(session=session, escalation_id=escalation_id)
     if task_ids and enqueue(task_ids):
         outbox.mark_enqueued(session=session, task_ids=task_ids, now=utc_now())
         session.commit()
+    changes.publish([escalation_id])

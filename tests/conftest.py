@@ -15,7 +15,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 from sqlmodel import Session, SQLModel
 
-from escalq import jobs
+from escalq import broker
 from escalq.config import DEFAULT_DATABASE_URL, get_settings
 from escalq.db import get_engine, new_session
 from escalq.services.outbound import configured
@@ -44,7 +44,7 @@ def database_url() -> Iterator[str]:
     get_settings.cache_clear()
     get_engine.cache_clear()
     configured.cache_clear()
-    jobs.redis.cache_clear()
+    broker.redis.cache_clear()
     upgrade(url)
     yield url
     get_engine().dispose()

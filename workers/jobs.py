@@ -4,7 +4,7 @@ import logging
 import uuid
 from datetime import timedelta
 
-from escalq import jobs
+from escalq import changes, jobs
 from escalq.clock import utc_now
 from escalq.config import get_settings
 from escalq.db import session_scope
@@ -17,9 +17,13 @@ log = logging.getLogger(__name__)
 def run_task(task_id: str) -> None:
     """One attempt of an outbox task; a failed attempt is recorded and its retry scheduled."""
     with session_scope() as session:
-        retry = tasks.run(session=session, task_id=uuid.UUID(task_id), config=configured(), clock=utc_now)
-    if retry is not None:
-        jobs.enqueue_at(uuid.UUID(task_id), retry.attempt, retry.at)
+        attempted = tasks.run(session=session, task_id=uuid.UUID(task_id), config=configured(), clock=utc_now)
+    if attempted is None:
+        return
+    if attempted.escalation_id is not None:
+        changes.publish([attempted.escalation_id])
+    if attempted.retry_at is not None:
+        jobs.enqueue_at(uuid.UUID(task_id), attempted.attempt, attempted.retry_at)
 
 
 def sweep() -> int:
@@ -45,5 +49,5 @@ def check_timeouts() -> dict[str, int]:
         )
     with session_scope() as session:
         for escalation_id in {eid for ids in report.values() for eid in ids}:
-            jobs.dispatch(session=session, escalation_id=escalation_id)
+            jobs.after_commit(session=session, escalation_id=escalation_id)
     return {action: len(ids) for action, ids in report.items()}

@@ -11,7 +11,7 @@ from escalq.models.outbox import (
     TaskStatus,
     WebhookDelivery,
 )
-from escalq.models.people import Agent, ApiKey, Reviewer
+from escalq.models.people import Agent, ApiKey, Reviewer, ReviewerSession
 
 __all__ = [
     "OPEN_STATUSES",
@@ -27,6 +27,7 @@ __all__ = [
     "NotificationStatus",
     "Priority",
     "Reviewer",
+    "ReviewerSession",
     "Role",
     "Status",
     "Task",

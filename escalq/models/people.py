@@ -55,3 +55,18 @@ class ApiKey(SQLModel, table=True):
     )
     created_at: datetime = Field(sa_type=TIMESTAMPTZ)
     revoked_at: datetime | None = Field(default=None, sa_type=TIMESTAMPTZ)
+
+
+class ReviewerSession(SQLModel, table=True):
+    """A dashboard login; the browser holds the token, we keep only its hash."""
+
+    __tablename__ = "reviewer_sessions"
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    token_hash: str = Field(sa_type=Text, unique=True)
+    reviewer_id: uuid.UUID = Field(
+        sa_column=Column(Uuid, ForeignKey("reviewers.id", ondelete="CASCADE"), nullable=False, index=True)
+    )
+    created_at: datetime = Field(sa_type=TIMESTAMPTZ)
+    expires_at: datetime = Field(sa_type=TIMESTAMPTZ)
+    revoked_at: datetime | None = Field(default=None, sa_type=TIMESTAMPTZ)

@@ -3,8 +3,7 @@
 import uuid
 from datetime import datetime
 
-from sqlalchemy import func
-from sqlmodel import Session, col, select
+from sqlmodel import Session, select
 
 from escalq.models import (
     OPEN_STATUSES,
@@ -171,14 +170,3 @@ def _holder_name(*, session: Session, escalation: Escalation) -> str:
     holder_id = escalation.resolved_by if escalation.status == Status.resolved else escalation.assigned_to
     holder = session.get(Reviewer, holder_id) if holder_id is not None else None
     return holder.display_name if holder is not None else "nobody"
-
-
-def open_counts(*, session: Session) -> dict[Status, int]:
-    """How many escalations wait in each open status."""
-    rows = session.exec(
-        select(Escalation.status, func.count())
-        .where(col(Escalation.status).in_(OPEN_STATUSES))
-        .group_by(Escalation.status)
-    ).all()
-    found = dict(rows)
-    return {status: found.get(status, 0) for status in OPEN_STATUSES}

@@ -10,7 +10,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, case, false, or_
+from sqlalchemy import ColumnElement, and_, case, false, func, or_
 from sqlmodel import Session, col, select
 
 from escalq.models import PRIORITY_RANK, STATUS_RANK, Escalation, Priority, Status
@@ -35,6 +35,7 @@ class EscalationFilter:
     priorities: Sequence[Priority] = ()
     source_agent: str | None = None
     assigned_to: uuid.UUID | None = None
+    unassigned: bool = False
     created_after: datetime | None = None
     created_before: datetime | None = None
 
@@ -50,7 +51,22 @@ class _Key:
 
 
 _columns = Escalation.__table__.c  # type: ignore[attr-defined]
-_priority_rank = case({p.value: rank for p, rank in PRIORITY_RANK.items()}, value=col(Escalation.priority))
+# A bumped escalation (high, stale) sorts with the urgent ones.
+_priority_rank = case(
+    (col(Escalation.bumped_at).is_not(None), PRIORITY_RANK[Priority.urgent]),
+    else_=case({p.value: rank for p, rank in PRIORITY_RANK.items()}, value=col(Escalation.priority)),
+)
+
+
+def effective_rank(escalation: Escalation) -> int:
+    """The priority an escalation sorts by: its own, or urgent once bumped."""
+    return (
+        PRIORITY_RANK[Priority.urgent]
+        if escalation.bumped_at is not None
+        else PRIORITY_RANK[escalation.priority]
+    )
+
+
 _status_rank = case({s.value: rank for s, rank in STATUS_RANK.items()}, value=col(Escalation.status))
 
 
@@ -65,7 +81,7 @@ def _keys(sort: SortKey, order: Order) -> list[_Key]:
         return [created, ident]
     oldest_first = [replace(created, descending=False), replace(ident, descending=False)]
     if sort == SortKey.priority:
-        return [_Key(_priority_rank, descending, lambda e: PRIORITY_RANK[e.priority], int), *oldest_first]
+        return [_Key(_priority_rank, descending, effective_rank, int), *oldest_first]
     return [_Key(_status_rank, descending, lambda e: STATUS_RANK[e.status], int), *oldest_first]
 
 
@@ -80,10 +96,7 @@ def list_page(
     cursor: str | None,
 ) -> tuple[list[Escalation], str | None]:
     """One page of escalations the caller may see, and the cursor of the next page (None at the end)."""
-    if principal.agent is not None:
-        if filters.source_agent not in (None, principal.agent.name):
-            raise Forbidden("an agent key lists only its own agent's escalations")
-        filters = replace(filters, source_agent=principal.agent.name)
+    filters = _visible(filters, principal)
     keys = _keys(sort, order)
     query = select(Escalation).where(*_conditions(filters))
     if cursor is not None:
@@ -97,6 +110,21 @@ def list_page(
     return rows[:limit], _encode(rows[limit - 1], sort=sort, order=order, keys=keys)
 
 
+def count(*, session: Session, principal: Principal, filters: EscalationFilter) -> int:
+    """How many escalations match, for "50 of 10,000"."""
+    query = select(func.count()).select_from(Escalation).where(*_conditions(_visible(filters, principal)))
+    return int(session.exec(query).one())
+
+
+def _visible(filters: EscalationFilter, principal: Principal) -> EscalationFilter:
+    """Agents see only their own escalations, whatever they ask for."""
+    if principal.agent is None:
+        return filters
+    if filters.source_agent not in (None, principal.agent.name):
+        raise Forbidden("an agent key lists only its own agent's escalations")
+    return replace(filters, source_agent=principal.agent.name)
+
+
 def _conditions(filters: EscalationFilter) -> list[ColumnElement[bool]]:
     conditions: list[ColumnElement[bool]] = []
     if filters.statuses:
@@ -107,6 +135,8 @@ def _conditions(filters: EscalationFilter) -> list[ColumnElement[bool]]:
         conditions.append(col(Escalation.source_agent) == filters.source_agent)
     if filters.assigned_to is not None:
         conditions.append(col(Escalation.assigned_to) == filters.assigned_to)
+    if filters.unassigned:
+        conditions.append(col(Escalation.assigned_to).is_(None))
     if filters.created_after is not None:
         conditions.append(col(Escalation.created_at) > filters.created_after)
     if filters.created_before is not None:

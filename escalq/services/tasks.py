@@ -17,15 +17,16 @@ Clock = Callable[[], datetime]
 
 
 @dataclass(frozen=True)
-class Retry:
-    """When the failed attempt number `attempt` should be followed by the next."""
+class Attempted:
+    """Attempt number `attempt` of a task; `retry_at` is when the next one is due, if any."""
 
-    at: datetime
+    escalation_id: uuid.UUID | None
     attempt: int
+    retry_at: datetime | None
 
 
-def run(*, session: Session, task_id: uuid.UUID, config: Outbound, clock: Clock) -> Retry | None:
-    """One attempt of the task, if it is due and nobody else holds it; returns the retry, if any.
+def run(*, session: Session, task_id: uuid.UUID, config: Outbound, clock: Clock) -> Attempted | None:
+    """One attempt of the task, if it is due and nobody else holds it (else None).
 
     The claim is committed before any outside call, so a crash mid-attempt leaves a lease that
     expires and a sweep that picks the task up again.
@@ -40,7 +41,7 @@ def run(*, session: Session, task_id: uuid.UUID, config: Outbound, clock: Clock)
         TaskKind.categorize: _categorize,
     }
     retry_at = runner[task.kind](session=session, task=task, config=config, clock=clock)
-    return None if retry_at is None else Retry(at=retry_at, attempt=task.attempts)
+    return Attempted(escalation_id=task.escalation_id, attempt=task.attempts, retry_at=retry_at)
 
 
 def _webhook(*, session: Session, task: Task, config: Outbound, clock: Clock) -> datetime | None:

@@ -34,7 +34,7 @@ def create_escalation(body: EscalationCreate, session: SessionDep, agent: AgentD
         session=session, data=body, agent=agent, outbound=configured(), now=utc_now()
     )
     session.commit()
-    jobs.dispatch(session=session, escalation_id=escalation.id)
+    jobs.after_commit(session=session, escalation_id=escalation.id)
     return EscalationOut.model_validate(escalation)
 
 
@@ -95,6 +95,7 @@ def claim_escalation(escalation_id: uuid.UUID, session: SessionDep, reviewer: Re
     """Take an open escalation (reviewer key); 409 when someone else holds it."""
     escalation = escalations.claim(session=session, escalation_id=escalation_id, by=reviewer, now=utc_now())
     session.commit()
+    jobs.after_commit(session=session, escalation_id=escalation.id)
     return EscalationOut.model_validate(escalation)
 
 
@@ -112,7 +113,7 @@ def resolve_escalation(
         now=utc_now(),
     )
     session.commit()
-    jobs.dispatch(session=session, escalation_id=escalation.id)
+    jobs.after_commit(session=session, escalation_id=escalation.id)
     return EscalationOut.model_validate(escalation)
 
 
@@ -121,5 +122,5 @@ def redeliver_webhook(escalation_id: uuid.UUID, session: SessionDep, reviewer: R
     """Queue the resolution webhook again (reviewer key), keeping its webhook-id so receivers can dedupe."""
     task = webhooks.redeliver(session=session, escalation_id=escalation_id, now=utc_now())
     session.commit()
-    jobs.dispatch(session=session, escalation_id=escalation_id)
+    jobs.after_commit(session=session, escalation_id=escalation_id)
     return RedeliveryOut(delivery_id=task.id, message_id=task.payload["message_id"], url=task.payload["url"])

@@ -1,0 +1,1 @@
+"""Reusable pieces of the dashboard: they take values and handlers, and hold no state."""

@@ -1,0 +1,20 @@
+"""The top bar: where you are, who you are, where you may go."""
+
+import reflex as rx
+
+
+def nav_bar(*, name: rx.Var[str], is_admin: rx.Var[bool], on_logout: rx.EventHandler) -> rx.Component:
+    return rx.hstack(
+        rx.link(rx.heading("escalq", size="5"), href="/", underline="none"),
+        rx.link("Queue", href="/"),
+        rx.cond(is_admin, rx.link("Admin", href="/admin", id="nav-admin")),
+        rx.spacer(),
+        rx.text(name, size="2", color_scheme="gray", id="nav-user"),
+        rx.color_mode.button(size="1", variant="ghost"),
+        rx.button("Log out", size="1", variant="soft", on_click=on_logout, id="logout"),
+        align="center",
+        spacing="4",
+        padding_y="0.75em",
+        border_bottom="1px solid var(--gray-a5)",
+        width="100%",
+    )

@@ -1,0 +1,206 @@
+"""The reviewers' home: the live queue, sorted by priority and age."""
+
+import reflex as rx
+
+from escalq.components.badges import priority_badge, status_badge
+from escalq.components.nav import nav_bar
+from escalq.schemas.queue import QueueRow
+from escalq.state.queue import RESOLUTIONS, STATUS_CHOICES, QueueState
+
+ROUTE = "/"
+
+
+def _header(label: str, column: str | None = None) -> rx.Component:
+    if column is None:
+        return rx.table.column_header_cell(label)
+    arrow = rx.cond(QueueState.sort == column, rx.cond(QueueState.order == "desc", " ↓", " ↑"), "")
+    return rx.table.column_header_cell(
+        rx.link(
+            rx.text(label, arrow), on_click=QueueState.sort_by(column), cursor="pointer", id=f"sort-{column}"
+        ),
+    )
+
+
+def _row(row: QueueRow) -> rx.Component:
+    open_ = row.status != "resolved"
+    return rx.table.row(
+        rx.table.cell(priority_badge(row.priority, row.bumped)),
+        rx.table.cell(status_badge(row.status)),
+        rx.table.cell(row.source_agent),
+        rx.table.cell(rx.link(row.description, href=f"/escalations/{row.id}"), max_width="32em"),
+        rx.table.cell(rx.cond(row.category != "", rx.badge(row.category, variant="surface"), "—")),
+        rx.table.cell(rx.cond(row.assignee != "", row.assignee, rx.text("unassigned", color_scheme="gray"))),
+        rx.table.cell(rx.moment(row.created_at, from_now=True, interval=30000)),
+        rx.table.cell(
+            rx.hstack(
+                rx.cond(
+                    row.stale,
+                    rx.tooltip(
+                        rx.badge("stale", color_scheme="orange"), content="Unclaimed past its timeout"
+                    ),
+                ),
+                rx.cond(
+                    row.oncall_notified,
+                    rx.tooltip(
+                        rx.badge("on-call paged", color_scheme="red", variant="outline"),
+                        content="On-call was notified",
+                    ),
+                ),
+                spacing="1",
+            )
+        ),
+        rx.table.cell(
+            rx.hstack(
+                rx.cond(
+                    (row.status == "pending") | (row.status == "assigned"),
+                    rx.button("Claim", size="1", on_click=QueueState.claim(row.id), class_name="claim"),
+                ),
+                rx.cond(
+                    open_ & (row.mine | QueueState.is_manager),
+                    rx.button(
+                        "Resolve",
+                        size="1",
+                        variant="outline",
+                        on_click=QueueState.open_resolve(row.id),
+                        class_name="resolve",
+                    ),
+                ),
+                spacing="2",
+            )
+        ),
+        class_name="queue-row",
+        data_id=row.id,
+        data_priority=row.priority,
+    )
+
+
+def _select(label: str, name: str, value: rx.Var[str], items: list[str] | rx.Var[list[str]]) -> rx.Component:
+    return rx.vstack(
+        rx.text(label, size="1", color_scheme="gray"),
+        rx.select(
+            items,
+            value=value,
+            on_change=lambda v: QueueState.set_filter(name, v),
+            size="2",
+            id=f"filter-{name}",
+        ),
+        spacing="1",
+    )
+
+
+def _filters() -> rx.Component:
+    return rx.hstack(
+        _select("Status", "status_filter", QueueState.status_filter, STATUS_CHOICES),
+        _select(
+            "Priority",
+            "priority_filter",
+            QueueState.priority_filter,
+            ["all", "urgent", "high", "medium", "low"],
+        ),
+        _select("Agent", "agent_filter", QueueState.agent_filter, QueueState.agent_options),
+        rx.vstack(
+            rx.text("Show", size="1", color_scheme="gray"),
+            rx.segmented_control.root(
+                rx.segmented_control.item("All", value="all"),
+                rx.segmented_control.item("Mine", value="mine"),
+                rx.segmented_control.item("Unassigned", value="unassigned"),
+                value=QueueState.scope,
+                on_change=lambda v: QueueState.set_filter("scope", v),
+                id="filter-scope",
+            ),
+            spacing="1",
+        ),
+        spacing="4",
+        align="end",
+        wrap="wrap",
+    )
+
+
+def _resolve_dialog() -> rx.Component:
+    return rx.dialog.root(
+        rx.dialog.content(
+            rx.dialog.title("Resolve escalation"),
+            rx.vstack(
+                rx.text("Decision", size="2"),
+                rx.select(
+                    RESOLUTIONS,
+                    value=QueueState.resolution,
+                    on_change=QueueState.set_resolution,
+                    id="resolution",
+                ),
+                rx.text("Notes for the agent", size="2"),
+                rx.text_area(value=QueueState.notes, on_change=QueueState.set_notes, id="notes", rows="4"),
+                rx.hstack(
+                    rx.button(
+                        "Cancel", variant="soft", color_scheme="gray", on_click=QueueState.close_resolve
+                    ),
+                    rx.button("Resolve", on_click=QueueState.resolve, id="confirm-resolve"),
+                    justify="end",
+                    width="100%",
+                ),
+                spacing="3",
+            ),
+        ),
+        open=QueueState.resolve_open,
+        on_open_change=lambda is_open: rx.cond(is_open, rx.noop(), QueueState.close_resolve()),
+    )
+
+
+def queue_page() -> rx.Component:
+    return rx.container(
+        nav_bar(name=QueueState.reviewer_name, is_admin=QueueState.is_admin, on_logout=QueueState.logout),
+        rx.vstack(
+            rx.hstack(
+                rx.heading("Queue", size="6"),
+                rx.badge(QueueState.total.to_string() + " escalations", variant="soft", id="queue-total"),
+                align="center",
+            ),
+            _filters(),
+            rx.cond(
+                QueueState.notice != "",
+                rx.callout(
+                    QueueState.notice,
+                    color_scheme=rx.cond(QueueState.notice_is_error, "red", "green"),
+                    id="notice",
+                ),
+            ),
+            rx.table.root(
+                rx.table.header(
+                    rx.table.row(
+                        _header("Priority", "priority"),
+                        _header("Status", "status"),
+                        _header("Agent"),
+                        _header("Description"),
+                        _header("Category"),
+                        _header("Assignee"),
+                        _header("Age", "created_at"),
+                        _header(""),
+                        _header(""),
+                    )
+                ),
+                rx.table.body(rx.foreach(QueueState.rows, _row)),
+                width="100%",
+                id="queue-table",
+            ),
+            rx.hstack(
+                rx.button(
+                    "Previous",
+                    variant="soft",
+                    on_click=QueueState.previous_page,
+                    disabled=QueueState.page_number == 1,
+                ),
+                rx.text("Page ", QueueState.page_number.to_string(), size="2"),
+                rx.button(
+                    "Next",
+                    variant="soft",
+                    on_click=QueueState.next_page,
+                    disabled=QueueState.next_cursor == "",
+                ),
+                align="center",
+            ),
+            _resolve_dialog(),
+            spacing="4",
+            padding_y="1.5em",
+        ),
+        size="4",
+    )

@@ -1,0 +1,67 @@
+"""Fan the change feed out to open dashboards: one Redis subscription per backend, not a poll per browser."""
+
+import asyncio
+import logging
+from typing import Any
+
+import reflex as rx
+
+from escalq import changes
+
+log = logging.getLogger(__name__)
+# Browser tabs that show live data in this backend process, and the state class to refresh for each.
+_watchers: dict[str, type[Any]] = {}
+SETTLE_S = 0.15  # changes arriving together cost each tab one refresh
+
+
+def watch(client_token: str, state: type[Any]) -> None:
+    """Refresh `state` in this tab whenever an escalation changes."""
+    if client_token:
+        _watchers[client_token] = state
+
+
+async def fan_out(app: rx.App) -> None:
+    """Lifespan task: listen to the feed and refresh every watching tab."""
+    changed = asyncio.Event()
+    refresher = asyncio.create_task(_refresh_when(changed, app))
+    try:
+        await _listen(changed)
+    finally:
+        refresher.cancel()
+
+
+async def _listen(changed: asyncio.Event) -> None:
+    """Mark the dashboards stale on every announcement; reconnect when Redis drops."""
+    while True:
+        try:
+            async for _ in changes.listen():
+                changed.set()
+        except asyncio.CancelledError:
+            raise
+        except Exception as error:
+            log.warning("change feed interrupted, reconnecting in 2 s: %s", error)
+            await asyncio.sleep(2)
+
+
+async def _refresh_when(changed: asyncio.Event, app: rx.App) -> None:
+    while True:
+        await changed.wait()
+        await asyncio.sleep(SETTLE_S)
+        changed.clear()
+        await _refresh_all(app)
+
+
+async def _refresh_all(app: rx.App) -> None:
+    namespace = app.event_namespace
+    if namespace is None:
+        return
+    for token, state_cls in list(_watchers.items()):
+        if not await namespace._token_manager.is_token_connected(token):
+            _watchers.pop(token, None)
+            continue
+        try:
+            async with app.modify_state(rx.BaseStateToken(ident=token, cls=state_cls)) as root:
+                state = root if isinstance(root, state_cls) else await root.get_state(state_cls)
+                await state.refresh()
+        except Exception:
+            log.exception("could not refresh a dashboard after a change")

@@ -1,0 +1,189 @@
+"""The queue page: one page of rows in state, sorted and filtered by the database, live."""
+
+import uuid
+
+import reflex as rx
+from sqlmodel import Session
+
+from escalq import jobs
+from escalq.clock import utc_now
+from escalq.config import get_settings
+from escalq.models import OPEN_STATUSES, Priority, Status
+from escalq.schemas.queue import QueuePage, QueueRow
+from escalq.services import escalations, queue, timeouts
+from escalq.services.errors import DomainError
+from escalq.services.listing import EscalationFilter, Order, SortKey
+from escalq.state import live
+from escalq.state.base import AuthState, in_session
+
+PAGE_SIZE = 50
+STATUS_CHOICES = ["open", *[s.value for s in Status], "all"]
+RESOLUTIONS = ["approved", "rejected", "answered", "other"]
+
+
+class QueueState(AuthState):
+    rows: list[QueueRow] = []
+    total: int = 0
+    agents: list[str] = []
+    sort: str = SortKey.priority.value
+    order: str = Order.desc.value
+    status_filter: str = "open"
+    priority_filter: str = "all"
+    agent_filter: str = "all"
+    scope: str = queue.Scope.all.value
+    cursors: list[str] = []
+    next_cursor: str = ""
+    notice: str = ""
+    notice_is_error: bool = False
+    resolving_id: str = ""
+    resolution: str = RESOLUTIONS[0]
+    notes: str = ""
+
+    @rx.var
+    def page_number(self) -> int:
+        return len(self.cursors) + 1
+
+    @rx.var
+    def resolve_open(self) -> bool:
+        return self.resolving_id != ""
+
+    @rx.var
+    def agent_options(self) -> list[str]:
+        return ["all", *self.agents]
+
+    def _filters(self) -> EscalationFilter:
+        if self.status_filter == "open":
+            statuses: list[Status] = list(OPEN_STATUSES)
+        elif self.status_filter == "all":
+            statuses = []
+        else:
+            statuses = [Status(self.status_filter)]
+        return EscalationFilter(
+            statuses=statuses,
+            priorities=[] if self.priority_filter == "all" else [Priority(self.priority_filter)],
+            source_agent=None if self.agent_filter == "all" else self.agent_filter,
+        )
+
+    async def refresh(self) -> None:
+        """Reload the current page (after our own action or someone else's)."""
+        reviewer = await self.current_reviewer()
+        if reviewer is None:
+            return
+        settings = get_settings()
+        filters, cursor = self._filters(), (self.cursors[-1] if self.cursors else None)
+        sort, order, scope = SortKey(self.sort), Order(self.order), queue.Scope(self.scope)
+
+        def read(session: Session) -> tuple[QueuePage, list[str]]:
+            found = queue.page(
+                session=session,
+                viewer=reviewer,
+                scope=scope,
+                filters=filters,
+                sort=sort,
+                order=order,
+                limit=PAGE_SIZE,
+                cursor=cursor,
+                stale_after=timeouts.thresholds(settings),
+                now=utc_now(),
+            )
+            return found, queue.agent_names(session=session)
+
+        found, self.agents = await in_session(read)
+        self.rows, self.total, self.next_cursor = found.rows, found.total, found.next_cursor or ""
+
+    @rx.event
+    async def load(self):
+        """on_load: first page, and a seat in the live feed for this browser tab."""
+        live.watch(self.router.session.client_token, type(self))
+        self.cursors = []
+        await self.refresh()
+
+    @rx.event
+    async def sort_by(self, column: str):
+        """Click a header: sort by it, or flip the order when it is already the sort."""
+        if self.sort == column:
+            self.order = Order.asc.value if self.order == Order.desc.value else Order.desc.value
+        else:
+            self.sort = column
+            self.order = Order.asc.value if column == SortKey.created_at.value else Order.desc.value
+        self.cursors = []
+        await self.refresh()
+
+    @rx.event
+    async def set_filter(self, name: str, value: str):
+        if name in ("status_filter", "priority_filter", "agent_filter", "scope"):
+            setattr(self, name, value)
+        self.cursors = []
+        await self.refresh()
+
+    @rx.event
+    async def next_page(self):
+        if self.next_cursor:
+            self.cursors = [*self.cursors, self.next_cursor]
+            await self.refresh()
+
+    @rx.event
+    async def previous_page(self):
+        self.cursors = self.cursors[:-1]
+        await self.refresh()
+
+    @rx.event
+    async def claim(self, escalation_id: str):
+        reviewer = await self.current_reviewer()
+        if reviewer is None:
+            return
+        target = uuid.UUID(escalation_id)
+        try:
+            await in_session(
+                lambda s: escalations.claim(session=s, escalation_id=target, by=reviewer, now=utc_now())
+            )
+        except DomainError as error:
+            self._say(f"Could not claim: {error.message}", error=True)
+        else:
+            self._say("Claimed. It is yours now.")
+            await in_session(lambda s: jobs.after_commit(session=s, escalation_id=target))
+        await self.refresh()
+
+    @rx.event
+    def open_resolve(self, escalation_id: str):
+        self.resolving_id, self.resolution, self.notes = escalation_id, RESOLUTIONS[0], ""
+
+    @rx.event
+    def close_resolve(self):
+        self.resolving_id = ""
+
+    @rx.event
+    def set_resolution(self, resolution: str):
+        self.resolution = resolution
+
+    @rx.event
+    def set_notes(self, notes: str):
+        self.notes = notes
+
+    @rx.event
+    async def resolve(self):
+        reviewer = await self.current_reviewer()
+        if reviewer is None or not self.resolving_id:
+            return
+        target, resolution, notes = uuid.UUID(self.resolving_id), self.resolution, self.notes
+        try:
+            await in_session(
+                lambda s: escalations.resolve(
+                    session=s,
+                    escalation_id=target,
+                    by=reviewer,
+                    resolution=resolution,
+                    notes=notes,
+                    now=utc_now(),
+                )
+            )
+        except DomainError as error:
+            self._say(f"Could not resolve: {error.message}", error=True)
+        else:
+            self._say(f"Resolved as {resolution}; the agent is being told.")
+            await in_session(lambda s: jobs.after_commit(session=s, escalation_id=target))
+        self.resolving_id = ""
+        await self.refresh()
+
+    def _say(self, message: str, *, error: bool = False) -> None:
+        self.notice, self.notice_is_error = message, error
