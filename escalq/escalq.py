@@ -3,8 +3,10 @@
 import reflex as rx
 
 from escalq.api.app import create_api
-from escalq.pages import login, queue
+from escalq.pages import admin, detail, login, queue
 from escalq.state import live
+from escalq.state.admin import AdminState
+from escalq.state.detail import DetailState
 from escalq.state.queue import QueueState
 
 app = rx.App(api_transformer=create_api())
@@ -15,4 +17,16 @@ app.add_page(
     route=queue.ROUTE,
     title="Queue · escalq",
     on_load=[QueueState.require_login, QueueState.load],
+)
+app.add_page(
+    detail.detail_page,
+    route=detail.ROUTE,
+    title="Escalation · escalq",
+    on_load=[DetailState.require_login, DetailState.load],
+)
+app.add_page(
+    admin.admin,
+    route=admin.ROUTE,
+    title="Admin · escalq",
+    on_load=[AdminState.require_admin, AdminState.load],
 )

@@ -4,8 +4,9 @@ import reflex as rx
 
 from escalq.components.badges import priority_badge, status_badge
 from escalq.components.nav import nav_bar
+from escalq.components.resolve import notice, resolve_dialog
 from escalq.schemas.queue import QueueRow
-from escalq.state.queue import RESOLUTIONS, STATUS_CHOICES, QueueState
+from escalq.state.queue import STATUS_CHOICES, QueueState
 
 ROUTE = "/"
 
@@ -116,36 +117,6 @@ def _filters() -> rx.Component:
     )
 
 
-def _resolve_dialog() -> rx.Component:
-    return rx.dialog.root(
-        rx.dialog.content(
-            rx.dialog.title("Resolve escalation"),
-            rx.vstack(
-                rx.text("Decision", size="2"),
-                rx.select(
-                    RESOLUTIONS,
-                    value=QueueState.resolution,
-                    on_change=QueueState.set_resolution,
-                    id="resolution",
-                ),
-                rx.text("Notes for the agent", size="2"),
-                rx.text_area(value=QueueState.notes, on_change=QueueState.set_notes, id="notes", rows="4"),
-                rx.hstack(
-                    rx.button(
-                        "Cancel", variant="soft", color_scheme="gray", on_click=QueueState.close_resolve
-                    ),
-                    rx.button("Resolve", on_click=QueueState.resolve, id="confirm-resolve"),
-                    justify="end",
-                    width="100%",
-                ),
-                spacing="3",
-            ),
-        ),
-        open=QueueState.resolve_open,
-        on_open_change=lambda is_open: rx.cond(is_open, rx.noop(), QueueState.close_resolve()),
-    )
-
-
 def queue_page() -> rx.Component:
     return rx.container(
         nav_bar(name=QueueState.reviewer_name, is_admin=QueueState.is_admin, on_logout=QueueState.logout),
@@ -156,14 +127,7 @@ def queue_page() -> rx.Component:
                 align="center",
             ),
             _filters(),
-            rx.cond(
-                QueueState.notice != "",
-                rx.callout(
-                    QueueState.notice,
-                    color_scheme=rx.cond(QueueState.notice_is_error, "red", "green"),
-                    id="notice",
-                ),
-            ),
+            notice(QueueState),
             rx.table.root(
                 rx.table.header(
                     rx.table.row(
@@ -198,7 +162,7 @@ def queue_page() -> rx.Component:
                 ),
                 align="center",
             ),
-            _resolve_dialog(),
+            resolve_dialog(QueueState),
             spacing="4",
             padding_y="1.5em",
         ),

@@ -1,27 +1,23 @@
 """The queue page: one page of rows in state, sorted and filtered by the database, live."""
 
-import uuid
-
 import reflex as rx
 from sqlmodel import Session
 
-from escalq import jobs
 from escalq.clock import utc_now
 from escalq.config import get_settings
 from escalq.models import OPEN_STATUSES, Priority, Status
 from escalq.schemas.queue import QueuePage, QueueRow
-from escalq.services import escalations, queue, timeouts
-from escalq.services.errors import DomainError
+from escalq.services import queue, timeouts
 from escalq.services.listing import EscalationFilter, Order, SortKey
 from escalq.state import live
-from escalq.state.base import AuthState, in_session
+from escalq.state.actions import EscalationActions
+from escalq.state.base import in_session
 
 PAGE_SIZE = 50
 STATUS_CHOICES = ["open", *[s.value for s in Status], "all"]
-RESOLUTIONS = ["approved", "rejected", "answered", "other"]
 
 
-class QueueState(AuthState):
+class QueueState(EscalationActions):
     rows: list[QueueRow] = []
     total: int = 0
     agents: list[str] = []
@@ -33,19 +29,10 @@ class QueueState(AuthState):
     scope: str = queue.Scope.all.value
     cursors: list[str] = []
     next_cursor: str = ""
-    notice: str = ""
-    notice_is_error: bool = False
-    resolving_id: str = ""
-    resolution: str = RESOLUTIONS[0]
-    notes: str = ""
 
     @rx.var
     def page_number(self) -> int:
         return len(self.cursors) + 1
-
-    @rx.var
-    def resolve_open(self) -> bool:
-        return self.resolving_id != ""
 
     @rx.var
     def agent_options(self) -> list[str]:
@@ -126,64 +113,3 @@ class QueueState(AuthState):
     async def previous_page(self):
         self.cursors = self.cursors[:-1]
         await self.refresh()
-
-    @rx.event
-    async def claim(self, escalation_id: str):
-        reviewer = await self.current_reviewer()
-        if reviewer is None:
-            return
-        target = uuid.UUID(escalation_id)
-        try:
-            await in_session(
-                lambda s: escalations.claim(session=s, escalation_id=target, by=reviewer, now=utc_now())
-            )
-        except DomainError as error:
-            self._say(f"Could not claim: {error.message}", error=True)
-        else:
-            self._say("Claimed. It is yours now.")
-            await in_session(lambda s: jobs.after_commit(session=s, escalation_id=target))
-        await self.refresh()
-
-    @rx.event
-    def open_resolve(self, escalation_id: str):
-        self.resolving_id, self.resolution, self.notes = escalation_id, RESOLUTIONS[0], ""
-
-    @rx.event
-    def close_resolve(self):
-        self.resolving_id = ""
-
-    @rx.event
-    def set_resolution(self, resolution: str):
-        self.resolution = resolution
-
-    @rx.event
-    def set_notes(self, notes: str):
-        self.notes = notes
-
-    @rx.event
-    async def resolve(self):
-        reviewer = await self.current_reviewer()
-        if reviewer is None or not self.resolving_id:
-            return
-        target, resolution, notes = uuid.UUID(self.resolving_id), self.resolution, self.notes
-        try:
-            await in_session(
-                lambda s: escalations.resolve(
-                    session=s,
-                    escalation_id=target,
-                    by=reviewer,
-                    resolution=resolution,
-                    notes=notes,
-                    now=utc_now(),
-                )
-            )
-        except DomainError as error:
-            self._say(f"Could not resolve: {error.message}", error=True)
-        else:
-            self._say(f"Resolved as {resolution}; the agent is being told.")
-            await in_session(lambda s: jobs.after_commit(session=s, escalation_id=target))
-        self.resolving_id = ""
-        await self.refresh()
-
-    def _say(self, message: str, *, error: bool = False) -> None:
-        self.notice, self.notice_is_error = message, error

@@ -1,0 +1,43 @@
+"""The resolve dialog and the action notice, for any page whose state has the escalation actions."""
+
+from typing import Any
+
+import reflex as rx
+
+from escalq.state.actions import RESOLUTIONS
+
+
+def resolve_dialog(actions: Any) -> rx.Component:
+    """Resolution and notes for the escalation `actions.resolving_id`."""
+    return rx.dialog.root(
+        rx.dialog.content(
+            rx.dialog.title("Resolve escalation"),
+            rx.vstack(
+                rx.text("Decision", size="2"),
+                rx.select(
+                    RESOLUTIONS, value=actions.resolution, on_change=actions.set_resolution, id="resolution"
+                ),
+                rx.text("Notes for the agent", size="2"),
+                rx.text_area(value=actions.notes, on_change=actions.set_notes, id="notes", rows="4"),
+                rx.hstack(
+                    rx.button("Cancel", variant="soft", color_scheme="gray", on_click=actions.close_resolve),
+                    rx.button("Resolve", on_click=actions.resolve, id="confirm-resolve"),
+                    justify="end",
+                    width="100%",
+                ),
+                spacing="3",
+            ),
+        ),
+        open=actions.resolve_open,
+        on_open_change=lambda is_open: rx.cond(is_open, rx.noop(), actions.close_resolve()),
+    )
+
+
+def notice(actions: Any) -> rx.Component:
+    """The outcome of the last action: green, or red with the reason (e.g. a claim lost to a colleague)."""
+    return rx.cond(
+        actions.notice != "",
+        rx.callout(
+            actions.notice, color_scheme=rx.cond(actions.notice_is_error, "red", "green"), id="notice"
+        ),
+    )

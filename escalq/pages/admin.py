@@ -1,0 +1,283 @@
+"""Admin: reviewers (pool, on-call, role) and agents (create, disable, rotate the key)."""
+
+import reflex as rx
+
+from escalq.schemas.admin import AgentRow, ReviewerRow
+from escalq.state.admin import ROLES, AdminState
+
+ROUTE = "/admin"
+
+
+def _messages() -> rx.Component:
+    return rx.fragment(
+        rx.cond(
+            AdminState.error != "",
+            rx.callout(AdminState.error, icon="triangle_alert", color_scheme="red", id="admin-error"),
+        ),
+        rx.cond(
+            AdminState.notice != "",
+            rx.callout(AdminState.notice, icon="check", color_scheme="green", id="admin-notice"),
+        ),
+    )
+
+
+def _reviewer_row(row: rx.Var[ReviewerRow]) -> rx.Component:
+    return rx.table.row(
+        rx.table.row_header_cell(row.email),
+        rx.table.cell(
+            rx.hstack(
+                rx.text(row.display_name),
+                rx.cond(row.id == AdminState.reviewer_id, rx.badge("you", variant="soft")),
+                spacing="2",
+            )
+        ),
+        rx.table.cell(
+            rx.select(
+                ROLES,
+                value=row.role,
+                on_change=lambda role: AdminState.set_role(row.id, role),
+                size="1",
+                custom_attrs={"aria-label": "Role"},
+            )
+        ),
+        rx.table.cell(
+            rx.switch(
+                checked=row.active,
+                on_change=lambda active: AdminState.set_active(row.id, active),
+                custom_attrs={"aria-label": "In the pool"},
+            )
+        ),
+        rx.table.cell(
+            rx.switch(
+                checked=row.on_call,
+                on_change=lambda on_call: AdminState.set_on_call(row.id, on_call),
+                custom_attrs={"aria-label": "On call"},
+            )
+        ),
+        custom_attrs={"data-email": row.email},
+        align="center",
+    )
+
+
+def _add_reviewer() -> rx.Component:
+    return rx.form(
+        rx.flex(
+            rx.input(name="email", id="admin-new-email", type="email", placeholder="Email", required=True),
+            rx.input(name="display_name", id="admin-new-name", placeholder="Name", required=True),
+            rx.input(
+                name="password",
+                id="admin-new-password",
+                type="password",
+                placeholder="Password (8+ characters)",
+                required=True,
+            ),
+            rx.select(
+                ROLES,
+                value=AdminState.new_role,
+                on_change=AdminState.set_new_role,
+                custom_attrs={"aria-label": "New reviewer's role"},
+            ),
+            rx.text(
+                rx.flex(
+                    rx.switch(checked=AdminState.new_active, on_change=AdminState.set_new_active),
+                    "In the pool",
+                    spacing="2",
+                ),
+                as_="label",
+                size="2",
+            ),
+            rx.button("Add reviewer", type="submit", id="admin-add-reviewer"),
+            spacing="3",
+            align="center",
+            wrap="wrap",
+        ),
+        on_submit=AdminState.add_reviewer,
+        id="admin-add-reviewer-form",
+    )
+
+
+def _reviewers() -> rx.Component:
+    return rx.card(
+        rx.vstack(
+            rx.heading("Reviewers", size="5"),
+            rx.text(
+                "Reviewers in the pool get escalations round-robin; on-call reviewers hear about urgent "
+                "ones nobody holds.",
+                size="2",
+                color_scheme="gray",
+            ),
+            rx.table.root(
+                rx.table.header(
+                    rx.table.row(
+                        rx.table.column_header_cell("Email"),
+                        rx.table.column_header_cell("Name"),
+                        rx.table.column_header_cell("Role"),
+                        rx.table.column_header_cell("In the pool"),
+                        rx.table.column_header_cell("On call"),
+                    )
+                ),
+                rx.table.body(rx.foreach(AdminState.reviewers, _reviewer_row)),
+                width="100%",
+            ),
+            _add_reviewer(),
+            spacing="4",
+            width="100%",
+        ),
+        id="admin-reviewers",
+        width="100%",
+    )
+
+
+def _rotate(row: rx.Var[AgentRow]) -> rx.Component:
+    """Rotating cuts the agent off until it has the new key, so it asks first."""
+    return rx.alert_dialog.root(
+        rx.alert_dialog.trigger(rx.button("Rotate key", size="1", variant="soft")),
+        rx.alert_dialog.content(
+            rx.alert_dialog.title("Rotate the key of " + row.name + "?"),
+            rx.alert_dialog.description(
+                "Its current key stops working at once; the agent needs the new one to call escalq again."
+            ),
+            rx.flex(
+                rx.alert_dialog.cancel(rx.button("Cancel", variant="soft", color_scheme="gray")),
+                rx.alert_dialog.action(
+                    rx.button("Revoke and rotate", color_scheme="red", on_click=AdminState.rotate_key(row.id))
+                ),
+                spacing="3",
+                justify="end",
+                margin_top="1em",
+            ),
+        ),
+    )
+
+
+def _agent_row(row: rx.Var[AgentRow]) -> rx.Component:
+    return rx.table.row(
+        rx.table.row_header_cell(row.name),
+        rx.table.cell(rx.code(row.key_prefixes)),
+        rx.table.cell(
+            rx.cond(
+                row.disabled,
+                rx.badge("disabled", color_scheme="red"),
+                rx.badge("enabled", color_scheme="green"),
+            )
+        ),
+        rx.table.cell(row.created_at.split("T")[0]),
+        rx.table.cell(
+            rx.hstack(
+                rx.cond(
+                    row.disabled,
+                    rx.button("Enable", size="1", on_click=AdminState.set_agent_disabled(row.id, False)),
+                    rx.button(
+                        "Disable",
+                        size="1",
+                        color_scheme="red",
+                        variant="soft",
+                        on_click=AdminState.set_agent_disabled(row.id, True),
+                    ),
+                ),
+                _rotate(row),
+                spacing="2",
+            )
+        ),
+        custom_attrs={"data-agent": row.name},
+        align="center",
+    )
+
+
+def _agents() -> rx.Component:
+    return rx.card(
+        rx.vstack(
+            rx.heading("Agents", size="5"),
+            rx.table.root(
+                rx.table.header(
+                    rx.table.row(
+                        rx.table.column_header_cell("Name"),
+                        rx.table.column_header_cell("Key prefix"),
+                        rx.table.column_header_cell("Status"),
+                        rx.table.column_header_cell("Created"),
+                        rx.table.column_header_cell("Actions"),
+                    )
+                ),
+                rx.table.body(rx.foreach(AdminState.agents, _agent_row)),
+                width="100%",
+            ),
+            rx.form(
+                rx.hstack(
+                    rx.input(name="name", id="admin-new-agent-name", placeholder="Agent name", required=True),
+                    rx.button("Create agent", type="submit", id="admin-create-agent"),
+                    spacing="3",
+                ),
+                on_submit=AdminState.create_agent,
+                id="admin-create-agent-form",
+            ),
+            spacing="4",
+            width="100%",
+        ),
+        id="admin-agents",
+        width="100%",
+    )
+
+
+def _secret(label: str, value: rx.Var[str], element_id: str) -> rx.Component:
+    return rx.vstack(
+        rx.text(label, weight="bold", size="2"),
+        rx.hstack(
+            rx.code(value, id=element_id, style={"word_break": "break-all"}),
+            rx.button(
+                "Copy " + label,
+                size="1",
+                variant="soft",
+                on_click=rx.set_clipboard(value),
+                id=element_id + "-copy",
+            ),
+            align="center",
+            spacing="2",
+        ),
+        spacing="1",
+        width="100%",
+    )
+
+
+def _reveal() -> rx.Component:
+    """The new key (and, for a new agent, its webhook secret): shown here once, then forgotten."""
+    return rx.dialog.root(
+        rx.dialog.content(
+            rx.dialog.title("Secrets for " + AdminState.revealed_for),
+            rx.vstack(
+                rx.callout(
+                    "Copy them now: they will not be shown again. escalq keeps only a hash of the key.",
+                    icon="triangle_alert",
+                    color_scheme="amber",
+                ),
+                _secret("API key", AdminState.revealed_key, "admin-revealed-key"),
+                rx.cond(
+                    AdminState.revealed_secret != "",
+                    _secret("Webhook secret", AdminState.revealed_secret, "admin-revealed-secret"),
+                ),
+                rx.flex(
+                    rx.dialog.close(rx.button("I have saved them", id="admin-reveal-done")),
+                    justify="end",
+                    width="100%",
+                ),
+                spacing="4",
+            ),
+            id="admin-reveal",
+        ),
+        open=AdminState.reveal_open,
+        on_open_change=AdminState.reveal_changed,
+    )
+
+
+def admin() -> rx.Component:
+    return rx.container(
+        rx.vstack(
+            rx.heading("Admin", size="8"),
+            _messages(),
+            _reviewers(),
+            _agents(),
+            _reveal(),
+            spacing="5",
+            padding_y="3em",
+        ),
+        size="4",
+    )

@@ -1,0 +1,70 @@
+"""What the escalation page shows: plain values for the dashboard state."""
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class EventRow:
+    at: str
+    actor: str
+    action: str
+    from_status: str
+    to_status: str
+    details: str
+
+
+@dataclass(frozen=True)
+class DeliveryRow:
+    attempt: int
+    at: str
+    url: str
+    event_type: str
+    outcome: str
+    http_status: str
+    duration_ms: int
+    response: str
+
+
+@dataclass(frozen=True)
+class NotificationRow:
+    channel: str
+    recipient: str
+    kind: str
+    status: str
+    attempts: int
+    error: str
+    at: str
+
+
+@dataclass(frozen=True)
+class ContextSection:
+    """One top-level key of context_data, pretty-printed; large payloads stay readable key by key."""
+
+    key: str
+    json: str
+    size: int
+
+
+@dataclass(frozen=True)
+class EscalationView:
+    id: str
+    priority: str
+    bumped: bool
+    status: str
+    source_agent: str
+    description: str
+    category: str
+    category_source: str
+    holder: str
+    holder_id: str
+    holder_since: str
+    created_at: str
+    resolution: str
+    resolution_notes: str
+    resolved_by: str
+    webhook_url: str
+    context_size: int
+    context: list[ContextSection]
+    events: list[EventRow]
+    deliveries: list[DeliveryRow]
+    notifications: list[NotificationRow]

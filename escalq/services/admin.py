@@ -1,0 +1,123 @@
+"""Admin work on people: the reviewer pool and roles, agents and their keys."""
+
+import uuid
+from datetime import datetime
+
+from sqlmodel import Session, col, select
+
+from escalq.models import Agent, ApiKey, Reviewer, Role
+from escalq.schemas.admin import AgentRow, ReviewerRow
+from escalq.services import people
+from escalq.services.errors import Conflict, NotFound
+
+
+def list_reviewers(*, session: Session) -> list[ReviewerRow]:
+    """Every reviewer, by email."""
+    reviewers = session.exec(select(Reviewer).order_by(col(Reviewer.email)))
+    return [
+        ReviewerRow(
+            id=str(r.id),
+            email=r.email,
+            display_name=r.display_name,
+            role=r.role.value,
+            active=r.active,
+            on_call=r.on_call,
+        )
+        for r in reviewers
+    ]
+
+
+def list_agents(*, session: Session) -> list[AgentRow]:
+    """Every agent, by name, with the prefixes of its unrevoked keys."""
+    agents = list(session.exec(select(Agent).order_by(col(Agent.name))))
+    live_keys = session.exec(
+        select(ApiKey.agent_id, ApiKey.prefix)
+        .where(col(ApiKey.agent_id).is_not(None), col(ApiKey.revoked_at).is_(None))
+        .order_by(col(ApiKey.created_at), col(ApiKey.prefix))
+    )
+    prefixes: dict[uuid.UUID | None, list[str]] = {}
+    for agent_id, prefix in live_keys:
+        prefixes.setdefault(agent_id, []).append(prefix)
+    return [
+        AgentRow(
+            id=str(a.id),
+            name=a.name,
+            disabled=a.disabled,
+            key_prefixes=", ".join(prefixes.get(a.id, [])),
+            created_at=a.created_at.isoformat(),
+        )
+        for a in agents
+    ]
+
+
+def set_reviewer_flags(
+    *,
+    session: Session,
+    reviewer_id: uuid.UUID,
+    by: Reviewer,
+    active: bool | None = None,
+    on_call: bool | None = None,
+    role: Role | None = None,
+) -> Reviewer:
+    """Change what is given; refuses to leave escalq without an admin.
+
+    `active` is only pool membership, so an admin may leave the pool freely.
+    """
+    if role is not None:
+        _lock_admins(session=session)
+    reviewer = session.get(Reviewer, reviewer_id, with_for_update=True, populate_existing=True)
+    if reviewer is None:
+        raise NotFound(f"no reviewer with id {reviewer_id}")
+    if reviewer.role == Role.admin and role not in (None, Role.admin):
+        others = session.exec(
+            select(Reviewer.id).where(Reviewer.role == Role.admin, col(Reviewer.id) != reviewer.id)
+        ).first()
+        if others is None:
+            who = "you are" if reviewer.id == by.id else f"{reviewer.email} is"
+            raise Conflict(f"{who} the last admin; make someone else an admin first")
+    if active is not None:
+        reviewer.active = active
+    if on_call is not None:
+        reviewer.on_call = on_call
+    if role is not None:
+        reviewer.role = role
+    session.add(reviewer)
+    session.flush()
+    return reviewer
+
+
+def _lock_admins(*, session: Session) -> None:
+    # Two admins demoting each other at once must not both see the other stay: take every admin row, in id
+    # order so concurrent callers queue instead of deadlocking, before reading any of them.
+    session.exec(
+        select(Reviewer.id).where(Reviewer.role == Role.admin).order_by(col(Reviewer.id)).with_for_update()
+    ).all()
+
+
+def set_agent_disabled(*, session: Session, agent_id: uuid.UUID, disabled: bool) -> Agent:
+    """Disable (its keys stop working) or enable an agent; repeating is harmless."""
+    agent = _agent(session=session, agent_id=agent_id)
+    agent.disabled = disabled
+    session.add(agent)
+    session.flush()
+    return agent
+
+
+def rotate_agent_key(*, session: Session, agent_id: uuid.UUID, now: datetime) -> str:
+    """Revoke every key the agent holds and issue a new one; returns its plaintext, shown once."""
+    agent = _agent(session=session, agent_id=agent_id)
+    current = session.exec(
+        select(ApiKey).where(ApiKey.agent_id == agent.id, col(ApiKey.revoked_at).is_(None)).with_for_update()
+    )
+    for key in current:
+        key.revoked_at = now
+        session.add(key)
+    # people owns how keys are stored; this is the one place besides it that issues one.
+    return people._store_key(session=session, now=now, agent_id=agent.id).plaintext
+
+
+def _agent(*, session: Session, agent_id: uuid.UUID) -> Agent:
+    agent = session.get(Agent, agent_id, with_for_update=True)
+    if agent is None:
+        raise NotFound(f"no agent with id {agent_id}")
+    return agent

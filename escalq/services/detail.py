@@ -1,0 +1,87 @@
+"""Everything the escalation page shows, read in one unit of work."""
+
+import json
+import uuid
+from typing import Any
+
+from sqlmodel import Session
+
+from escalq.models import Escalation, Reviewer
+from escalq.schemas.detail import ContextSection, DeliveryRow, EscalationView, EventRow, NotificationRow
+from escalq.services import audit, notifications, webhooks
+from escalq.services.errors import NotFound
+
+
+def view(*, session: Session, escalation_id: uuid.UUID) -> EscalationView:
+    """The escalation with its context, audit trail, webhook attempts and notifications."""
+    escalation = session.get(Escalation, escalation_id)
+    if escalation is None:
+        raise NotFound(f"no escalation {escalation_id}")
+    holder = session.get(Reviewer, escalation.assigned_to) if escalation.assigned_to else None
+    resolver = session.get(Reviewer, escalation.resolved_by) if escalation.resolved_by else None
+    since = escalation.claimed_at or escalation.assigned_at
+    return EscalationView(
+        id=str(escalation.id),
+        priority=escalation.priority.value,
+        bumped=escalation.bumped_at is not None,
+        status=escalation.status.value,
+        source_agent=escalation.source_agent,
+        description=escalation.issue_description,
+        category=escalation.category or "",
+        category_source=escalation.category_source or "",
+        holder=holder.display_name if holder else "",
+        holder_id=str(holder.id) if holder else "",
+        holder_since=since.isoformat() if since else "",
+        created_at=escalation.created_at.isoformat(),
+        resolution=escalation.resolution or "",
+        resolution_notes=escalation.resolution_notes or "",
+        resolved_by=resolver.display_name if resolver else "",
+        webhook_url=escalation.webhook_url or "",
+        context_size=len(_pretty(escalation.context_data)),
+        context=[_section(key, value) for key, value in escalation.context_data.items()],
+        events=[
+            EventRow(
+                at=event.at.isoformat(),
+                actor=f"{event.actor_name} ({event.actor_kind.value})",
+                action=event.action,
+                from_status=event.from_status.value if event.from_status else "",
+                to_status=event.to_status.value,
+                details=json.dumps(event.details) if event.details else "",
+            )
+            for event in audit.events_for(session=session, escalation=escalation)
+        ],
+        deliveries=[
+            DeliveryRow(
+                attempt=attempt.attempt,
+                at=attempt.at.isoformat(),
+                url=attempt.url,
+                event_type=attempt.event_type,
+                outcome=attempt.outcome,
+                http_status=str(attempt.http_status or "—"),
+                duration_ms=attempt.duration_ms,
+                response=attempt.error or attempt.response_excerpt or "",
+            )
+            for attempt in webhooks.attempts_for(session=session, escalation_id=escalation.id)
+        ],
+        notifications=[
+            NotificationRow(
+                channel=sent.channel.value,
+                recipient=sent.recipient,
+                kind=sent.kind,
+                status=sent.status.value,
+                attempts=sent.attempts,
+                error=sent.error or "",
+                at=(sent.sent_at or sent.created_at).isoformat(),
+            )
+            for sent in notifications.for_escalation(session=session, escalation_id=escalation.id)
+        ],
+    )
+
+
+def _pretty(value: Any) -> str:
+    return json.dumps(value, indent=2, ensure_ascii=False, sort_keys=True)
+
+
+def _section(key: str, value: Any) -> ContextSection:
+    text = _pretty(value)
+    return ContextSection(key=key, json=text, size=len(text))

@@ -1,0 +1,217 @@
+"""The admin page: who reviews and with which role, which agents may call us and with which key."""
+
+import uuid
+from collections.abc import Callable
+from typing import TypeVar
+
+import reflex as rx
+from sqlmodel import Session
+
+from escalq.clock import utc_now
+from escalq.models import Reviewer, Role
+from escalq.schemas.admin import AgentRow, ReviewerRow
+from escalq.services import admin, people
+from escalq.services.errors import DomainError, Invalid, NotFound
+from escalq.state.base import AuthState, in_session
+
+T = TypeVar("T")
+ROLES = [role.value for role in Role]
+DENIED = "Only admins can do this."
+# Text inputs of the add-reviewer form; cleared after a reviewer is added.
+REVIEWER_INPUTS = ("admin-new-email", "admin-new-name", "admin-new-password")
+
+
+def _id(text: str, what: str) -> uuid.UUID:
+    try:
+        return uuid.UUID(text)
+    except ValueError:
+        raise NotFound(f"no {what} with id {text!r}") from None
+
+
+def _role(text: str) -> Role:
+    try:
+        return Role(text)
+    except ValueError:
+        raise Invalid(f"{text!r} is not a role; choose one of {', '.join(ROLES)}") from None
+
+
+def _tables(session: Session) -> tuple[list[ReviewerRow], list[AgentRow]]:
+    return admin.list_reviewers(session=session), admin.list_agents(session=session)
+
+
+class AdminState(AuthState):
+    reviewers: list[ReviewerRow] = []
+    agents: list[AgentRow] = []
+    # The add-reviewer form keeps its choices here; its text fields arrive with the submit, so the
+    # password never sits in state and a debounced input cannot lag behind the submit.
+    new_role: str = Role.reviewer.value
+    new_active: bool = True
+    # Shown once, in a dialog, then forgotten.
+    revealed_for: str = ""
+    revealed_key: str = ""
+    revealed_secret: str = ""
+    error: str = ""
+    notice: str = ""
+
+    @rx.var
+    def reveal_open(self) -> bool:
+        return self.revealed_key != ""
+
+    async def _admin(self) -> Reviewer | None:
+        """The signed-in reviewer if they are an admin right now; the page is never trusted with that."""
+        reviewer = await self.current_reviewer()
+        if reviewer is None or reviewer.role != Role.admin:
+            self.reviewers, self.agents = [], []
+            self.error, self.notice = DENIED, ""
+            return None
+        return reviewer
+
+    async def _act(self, work: Callable[[Session, Reviewer], T]) -> T | None:
+        """Run one admin action and reload both tables in its unit of work; a refusal becomes `error`."""
+        by = await self._admin()
+        if by is None:
+            return None
+
+        def unit(session: Session) -> tuple[T, tuple[list[ReviewerRow], list[AgentRow]]]:
+            return work(session, by), _tables(session)
+
+        try:
+            result, (self.reviewers, self.agents) = await in_session(unit)
+        except DomainError as refused:
+            self.error, self.notice = refused.message, ""
+            self.reviewers, self.agents = await in_session(_tables)  # show what is true now
+            return None
+        self.error = ""
+        return result
+
+    @rx.event
+    async def load(self):
+        """on_load: both tables, fresh."""
+        self.revealed_for = self.revealed_key = self.revealed_secret = ""
+        if await self._admin() is None:
+            return
+        self.reviewers, self.agents = await in_session(_tables)
+        self.error = self.notice = ""
+
+    @rx.event
+    def set_new_role(self, role: str):
+        if role in ROLES:
+            self.new_role = role
+
+    @rx.event
+    def set_new_active(self, active: bool):
+        self.new_active = active
+
+    @rx.event
+    async def add_reviewer(self, form: dict[str, str]):
+        """Create a reviewer from the form; the form empties only when that worked."""
+        email, name, password = form.get("email", ""), form.get("display_name", ""), form.get("password", "")
+        role, active = self.new_role, self.new_active
+
+        def work(session: Session, by: Reviewer) -> str:
+            created = people.create_reviewer(
+                session=session,
+                email=email,
+                display_name=name,
+                password=password,
+                role=_role(role),
+                active=active,
+                now=utc_now(),
+            )
+            return created.email
+
+        added = await self._act(work)
+        if added is None:
+            return None
+        self.notice = f"Added {added}."
+        self.new_role, self.new_active = Role.reviewer.value, True
+        return [rx.set_value(ref, "") for ref in REVIEWER_INPUTS]
+
+    async def _flags(
+        self,
+        reviewer_id: str,
+        what: str,
+        *,
+        active: bool | None = None,
+        on_call: bool | None = None,
+        role: str | None = None,
+    ) -> None:
+        def work(session: Session, by: Reviewer) -> str:
+            changed = admin.set_reviewer_flags(
+                session=session,
+                reviewer_id=_id(reviewer_id, "reviewer"),
+                by=by,
+                active=active,
+                on_call=on_call,
+                role=None if role is None else _role(role),
+            )
+            return changed.email
+
+        email = await self._act(work)
+        if email is not None:
+            self.notice = f"{email}: {what}."
+
+    @rx.event
+    async def set_active(self, reviewer_id: str, active: bool):
+        """Put a reviewer in the round-robin pool or take them out."""
+        await self._flags(reviewer_id, "in the pool" if active else "out of the pool", active=active)
+
+    @rx.event
+    async def set_on_call(self, reviewer_id: str, on_call: bool):
+        """Tell a reviewer about urgent escalations nobody holds, or stop."""
+        await self._flags(reviewer_id, "on call" if on_call else "off call", on_call=on_call)
+
+    @rx.event
+    async def set_role(self, reviewer_id: str, role: str):
+        """Make a reviewer a reviewer, manager or admin."""
+        await self._flags(reviewer_id, f"role {role}", role=role)
+
+    @rx.event
+    async def create_agent(self, form: dict[str, str]):
+        """Register an agent and reveal its API key and webhook secret, once."""
+        name = form.get("name", "")
+
+        def work(session: Session, by: Reviewer) -> tuple[str, str, str]:
+            created = people.create_agent(session=session, name=name, now=utc_now())
+            return created.agent.name, created.api_key, created.webhook_secret
+
+        created = await self._act(work)
+        if created is None:
+            return None
+        self.revealed_for, self.revealed_key, self.revealed_secret = created
+        self.notice = f"Created agent {created[0]}."
+        return rx.set_value("admin-new-agent-name", "")
+
+    @rx.event
+    async def set_agent_disabled(self, agent_id: str, disabled: bool):
+        """Disable an agent (its keys stop working at once) or enable it again."""
+
+        def work(session: Session, by: Reviewer) -> str:
+            agent = admin.set_agent_disabled(
+                session=session, agent_id=_id(agent_id, "agent"), disabled=disabled
+            )
+            return agent.name
+
+        name = await self._act(work)
+        if name is not None:
+            self.notice = f"{name} is {'disabled' if disabled else 'enabled'}."
+
+    @rx.event
+    async def rotate_key(self, agent_id: str):
+        """Revoke the agent's keys and reveal the new one, once."""
+        key = await self._act(
+            lambda session, by: admin.rotate_agent_key(
+                session=session, agent_id=_id(agent_id, "agent"), now=utc_now()
+            )
+        )
+        if key is None:
+            return
+        name = next((row.name for row in self.agents if row.id == agent_id), "the agent")
+        self.revealed_for, self.revealed_key, self.revealed_secret = name, key, ""
+        self.notice = f"Rotated the key of {name}; the old key no longer works."
+
+    @rx.event
+    def reveal_changed(self, is_open: bool):
+        """The secrets dialog closed: forget them."""
+        if not is_open:
+            self.revealed_for = self.revealed_key = self.revealed_secret = ""

@@ -1,0 +1,56 @@
+"""The escalation page: everything about one escalation, live."""
+
+import uuid
+
+import reflex as rx
+
+from escalq import jobs
+from escalq.clock import utc_now
+from escalq.schemas.detail import EscalationView
+from escalq.services import detail, webhooks
+from escalq.services.errors import DomainError
+from escalq.state import live
+from escalq.state.actions import EscalationActions
+from escalq.state.base import in_session
+
+
+class DetailState(EscalationActions):
+    escalation: EscalationView | None = None
+    missing: str = ""
+
+    def _escalation_id(self) -> uuid.UUID | None:
+        try:
+            return uuid.UUID(self.router.url.path.rstrip("/").rsplit("/", 1)[-1])
+        except ValueError:
+            return None
+
+    async def refresh(self) -> None:
+        target = self._escalation_id()
+        if target is None:
+            self.escalation, self.missing = None, "That is not an escalation id."
+            return
+        try:
+            self.escalation = await in_session(lambda s: detail.view(session=s, escalation_id=target))
+            self.missing = ""
+        except DomainError as error:
+            self.escalation, self.missing = None, error.message
+
+    @rx.event
+    async def load(self):
+        live.watch(self.router.session.client_token, type(self))
+        self.notice = ""
+        await self.refresh()
+
+    @rx.event
+    async def redeliver(self):
+        """Queue the resolution webhook again (same webhook-id, so the agent can dedupe)."""
+        if await self.current_reviewer() is None or (target := self._escalation_id()) is None:
+            return
+        try:
+            await in_session(lambda s: webhooks.redeliver(session=s, escalation_id=target, now=utc_now()))
+        except DomainError as error:
+            self._say(f"Could not redeliver: {error.message}", error=True)
+        else:
+            await in_session(lambda s: jobs.after_commit(session=s, escalation_id=target))
+            self._say("Redelivery queued.")
+        await self.refresh()

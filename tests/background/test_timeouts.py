@@ -1,0 +1,194 @@
+"""Priority timeouts: each rule fires once per stale unclaimed escalation, however often it runs."""
+
+import threading
+from datetime import timedelta
+
+from sqlmodel import col, select
+
+import workers.jobs
+from escalq.clock import utc_now
+from escalq.config import Settings
+from escalq.db import new_session
+from escalq.models import ActorKind, Escalation, EscalationEvent, Notification, Priority, Role
+from escalq.services import escalations, notifications, timeouts
+from tests.background.helpers import SLACK_PATH, channels, drain
+from tests.factories import make_agent, make_escalation, make_on_call_reviewer, make_reviewer
+
+LIMITS = timeouts.thresholds(
+    Settings(urgent_oncall_after_min=60, high_bump_after_min=240, medium_managers_after_min=1440)
+)
+MINUTE = timedelta(minutes=1)
+
+
+def stale_world(session, now):
+    """One escalation just past and one just short of each threshold, plus a claimed and a low one."""
+    agent = make_agent(session).agent
+    make_on_call_reviewer(session, "zoe@example.com")
+    make_on_call_reviewer(session, "amir@example.com")
+    make_reviewer(session, "boss@example.com", role=Role.manager, active=False)
+    make_reviewer(session, "chief@example.com", role=Role.manager, active=False)
+    holder = make_reviewer(session, "holder@example.com", active=False).reviewer
+
+    def opened(priority, age):
+        return make_escalation(
+            session, agent, priority=priority, description=f"{priority} {age}", now=now - age
+        )
+
+    world = {
+        "urgent": opened(Priority.urgent, 61 * MINUTE),
+        "urgent_fresh": opened(Priority.urgent, 59 * MINUTE),
+        "high": opened(Priority.high, 241 * MINUTE),
+        "high_fresh": opened(Priority.high, 239 * MINUTE),
+        "medium": opened(Priority.medium, 1441 * MINUTE),
+        "medium_fresh": opened(Priority.medium, 1439 * MINUTE),
+        "low": opened(Priority.low, timedelta(days=30)),
+        "claimed": opened(Priority.urgent, timedelta(days=2)),
+        "claimed_medium": opened(Priority.medium, timedelta(days=2)),
+    }
+    for name in ("claimed", "claimed_medium"):
+        escalations.claim(session=session, escalation_id=world[name].id, by=holder, now=now - MINUTE)
+    session.commit()
+    return world
+
+
+def apply(session, slack_receiver, smtp_inbox, now):
+    report = timeouts.apply(
+        session=session, limits=LIMITS, channels=channels(slack=slack_receiver, inbox=smtp_inbox), now=now
+    )
+    session.commit()
+    return report
+
+
+def fresh(session, escalation):
+    session.expire_all()
+    return session.get(Escalation, escalation.id)
+
+
+def system_events(session, action):
+    query = select(EscalationEvent).where(col(EscalationEvent.action) == action)
+    return list(session.exec(query))
+
+
+def sent_to(session, escalation):
+    found = notifications.for_escalation(session=session, escalation_id=escalation.id)
+    return sorted((n.kind, n.channel.value, n.recipient) for n in found)
+
+
+def assert_fired_once(session, world, now):
+    urgent, high, medium = (fresh(session, world[name]) for name in ("urgent", "high", "medium"))
+    assert urgent.oncall_notified_at == now
+    assert high.bumped_at == now
+    assert medium.managers_notified_at == now
+    untouched = [fresh(session, world[name]) for name in world if name not in ("urgent", "high", "medium")]
+    for escalation in untouched:
+        markers = (escalation.oncall_notified_at, escalation.bumped_at, escalation.managers_notified_at)
+        assert markers == (None, None, None), escalation.issue_description
+    for action, escalation in (("oncall_notified", urgent), ("bumped", high), ("managers_notified", medium)):
+        (event,) = system_events(session, action)
+        assert event.escalation_id == escalation.id
+        assert (event.actor_kind, event.at) == (ActorKind.system, now)
+    assert sent_to(session, urgent) == [
+        ("oncall_timeout", "email", "amir@example.com"),
+        ("oncall_timeout", "email", "zoe@example.com"),
+        ("oncall_timeout", "slack", "slack"),
+    ]
+    assert sent_to(session, medium) == [
+        ("manager_timeout", "email", "boss@example.com"),
+        ("manager_timeout", "email", "chief@example.com"),
+        ("manager_timeout", "slack", "slack"),
+    ]
+    assert len(session.exec(select(Notification)).all()) == 6
+
+
+def test_each_rule_fires_for_stale_unclaimed_escalations(session, now, slack_receiver, smtp_inbox):
+    world = stale_world(session, now)
+
+    report = apply(session, slack_receiver, smtp_inbox, now)
+
+    assert report == {
+        "oncall_notified": [world["urgent"].id],
+        "bumped": [world["high"].id],
+        "managers_notified": [world["medium"].id],
+    }
+    assert_fired_once(session, world, now)
+
+
+def test_a_second_run_changes_nothing(session, now, slack_receiver, smtp_inbox):
+    world = stale_world(session, now)
+    apply(session, slack_receiver, smtp_inbox, now)
+
+    again = apply(session, slack_receiver, smtp_inbox, now)
+
+    assert again == {"oncall_notified": [], "bumped": [], "managers_notified": []}
+    assert_fired_once(session, world, now)
+    later = apply(session, slack_receiver, smtp_inbox, now + 5 * MINUTE)
+    assert later == {
+        "oncall_notified": [world["urgent_fresh"].id],
+        "bumped": [world["high_fresh"].id],
+        "managers_notified": [world["medium_fresh"].id],
+    }, "only the escalations that went stale since"
+
+
+def test_two_concurrent_runs_fire_each_rule_once(session, now, slack_receiver, smtp_inbox):
+    world = stale_world(session, now)
+    start = threading.Barrier(2)
+    reports, errors = [], []
+
+    def run() -> None:
+        try:
+            with new_session() as own:
+                start.wait(timeout=10)
+                reports.append(apply(own, slack_receiver, smtp_inbox, now))
+        except Exception as error:  # reported below: an assert in a thread would go unseen
+            errors.append(error)
+
+    threads = [threading.Thread(target=run) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+
+    assert errors == []
+    assert len(reports) == 2
+    for action, name in (("oncall_notified", "urgent"), ("bumped", "high"), ("managers_notified", "medium")):
+        acted = [eid for report in reports for eid in report[action]]
+        assert acted == [world[name].id], action
+    assert_fired_once(session, world, now)
+
+
+def test_thresholds_follow_the_settings():
+    limits = timeouts.thresholds(
+        Settings(urgent_oncall_after_min=5, high_bump_after_min=10, medium_managers_after_min=15)
+    )
+
+    assert limits == {
+        Priority.urgent: timedelta(minutes=5),
+        Priority.high: timedelta(minutes=10),
+        Priority.medium: timedelta(minutes=15),
+    }
+    assert timeouts.thresholds(Settings()) == LIMITS
+
+
+def test_the_periodic_job_applies_the_rules_and_queues_the_notices(
+    session, env, queue_redis, slack_receiver, smtp_inbox
+):
+    agent = make_agent(session).agent
+    make_on_call_reviewer(session, "zoe@example.com")
+    stale = make_escalation(session, agent, priority=Priority.urgent, now=utc_now() - 90 * MINUTE)
+    env.set(
+        ESCALQ_SLACK_WEBHOOK_URL=slack_receiver.url + SLACK_PATH,
+        ESCALQ_SMTP_HOST="127.0.0.1",
+        ESCALQ_SMTP_PORT=str(smtp_inbox.port),
+    )
+
+    assert workers.jobs.check_timeouts() == {"oncall_notified": 1, "bumped": 0, "managers_notified": 0}
+    queue = drain(queue_redis)
+
+    assert queue.failed_job_registry.count == 0
+    assert fresh(session, stale).oncall_notified_at is not None
+    assert [m["To"] for m in smtp_inbox.messages] == ["zoe@example.com"]
+    assert "unclaimed for over an hour" in smtp_inbox.messages[0]["Subject"]
+    assert len(slack_receiver.requests) == 1
+    assert workers.jobs.check_timeouts() == {"oncall_notified": 0, "bumped": 0, "managers_notified": 0}
+    drain(queue_redis)
+    assert (len(smtp_inbox.messages), len(slack_receiver.requests)) == (1, 1)
