@@ -3,10 +3,11 @@
 import reflex as rx
 
 from escalq.api.app import create_api
-from escalq.pages import admin, detail, login, queue
+from escalq.pages import admin, detail, login, metrics, queue
 from escalq.state import live
 from escalq.state.admin import AdminState
 from escalq.state.detail import DetailState
+from escalq.state.metrics import MetricsState
 from escalq.state.queue import QueueState
 
 app = rx.App(api_transformer=create_api())
@@ -29,4 +30,10 @@ app.add_page(
     route=admin.ROUTE,
     title="Admin · escalq",
     on_load=[AdminState.require_admin, AdminState.load],
+)
+app.add_page(
+    metrics.metrics_page,
+    route=metrics.ROUTE,
+    title="Metrics · escalq",
+    on_load=[MetricsState.require_manager, MetricsState.load],
 )

@@ -3,10 +3,13 @@
 import reflex as rx
 
 
-def nav_bar(*, name: rx.Var[str], is_admin: rx.Var[bool], on_logout: rx.EventHandler) -> rx.Component:
+def nav_bar(
+    *, name: rx.Var[str], is_admin: rx.Var[bool], is_manager: rx.Var[bool], on_logout: rx.EventHandler
+) -> rx.Component:
     return rx.hstack(
         rx.link(rx.heading("escalq", size="5"), href="/", underline="none"),
         rx.link("Queue", href="/"),
+        rx.cond(is_manager, rx.link("Metrics", href="/metrics", id="nav-metrics")),
         rx.cond(is_admin, rx.link("Admin", href="/admin", id="nav-admin")),
         rx.spacer(),
         rx.text(name, size="2", color_scheme="gray", id="nav-user"),

@@ -2,6 +2,7 @@
 
 import reflex as rx
 
+from escalq.components.nav import nav_bar
 from escalq.schemas.admin import AgentRow, ReviewerRow
 from escalq.state.admin import ROLES, AdminState
 
@@ -270,14 +271,20 @@ def _reveal() -> rx.Component:
 
 def admin() -> rx.Component:
     return rx.container(
+        nav_bar(
+            name=AdminState.reviewer_name,
+            is_admin=AdminState.is_admin,
+            is_manager=AdminState.is_manager,
+            on_logout=AdminState.logout,
+        ),
         rx.vstack(
-            rx.heading("Admin", size="8"),
+            rx.heading("Admin", size="6"),
             _messages(),
             _reviewers(),
             _agents(),
             _reveal(),
             spacing="5",
-            padding_y="3em",
+            padding_y="1.5em",
         ),
         size="4",
     )

@@ -185,7 +185,12 @@ def _body() -> rx.Component:
 
 def detail_page() -> rx.Component:
     return rx.container(
-        nav_bar(name=DetailState.reviewer_name, is_admin=DetailState.is_admin, on_logout=DetailState.logout),
+        nav_bar(
+            name=DetailState.reviewer_name,
+            is_admin=DetailState.is_admin,
+            is_manager=DetailState.is_manager,
+            on_logout=DetailState.logout,
+        ),
         rx.box(
             rx.cond(
                 DetailState.escalation,

@@ -119,7 +119,12 @@ def _filters() -> rx.Component:
 
 def queue_page() -> rx.Component:
     return rx.container(
-        nav_bar(name=QueueState.reviewer_name, is_admin=QueueState.is_admin, on_logout=QueueState.logout),
+        nav_bar(
+            name=QueueState.reviewer_name,
+            is_admin=QueueState.is_admin,
+            is_manager=QueueState.is_manager,
+            on_logout=QueueState.logout,
+        ),
         rx.vstack(
             rx.hstack(
                 rx.heading("Queue", size="6"),

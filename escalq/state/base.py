@@ -69,11 +69,19 @@ class AuthState(rx.State):
     @rx.event
     async def require_admin(self):
         """on_load guard for admin pages."""
+        return await self._require(Role.admin)
+
+    @rx.event
+    async def require_manager(self):
+        """on_load guard for managers' pages (admins too)."""
+        return await self._require(Role.manager, Role.admin)
+
+    async def _require(self, *roles: Role):
         reviewer = await self.current_reviewer()
         if reviewer is None:
             return rx.redirect(f"{LOGIN_ROUTE}?next={self.router.url.path}")
-        if reviewer.role != Role.admin:
-            return rx.redirect("/?denied=admin")
+        if reviewer.role not in roles:
+            return rx.redirect(f"/?denied={self.router.url.path.strip('/')}")
         return None
 
     @rx.event

@@ -1,0 +1,38 @@
+"""/api/metrics: the managers' figures as JSON, for other tools."""
+
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Query
+from pydantic import AwareDatetime
+
+from escalq.api.deps import ReviewerDep, SessionDep
+from escalq.clock import utc_now
+from escalq.config import get_settings
+from escalq.schemas.metrics import Metrics
+from escalq.services import metrics, timeouts
+from escalq.services.auth import is_supervisor
+from escalq.services.errors import Forbidden
+
+router = APIRouter(prefix="/api/metrics", tags=["metrics"])
+
+
+@router.get("")
+def get_metrics(
+    session: SessionDep,
+    reviewer: ReviewerDep,
+    preset: Annotated[
+        Literal["24h", "7d", "30d", "custom"], Query(alias="range", description="custom needs start and end")
+    ] = "7d",
+    start: AwareDatetime | None = None,
+    end: AwareDatetime | None = None,
+    agent: Annotated[str | None, Query(description="Only this agent's escalations")] = None,
+) -> Metrics:
+    """Time to first assignment, resolution times, rates per agent, top reasons, backlog, SLA, webhooks.
+
+    Durations are in seconds; escalations count when created within the range. Manager or admin key.
+    """
+    if not is_supervisor(reviewer):
+        raise Forbidden("metrics are for managers and admins")
+    now = utc_now()
+    query = metrics.query_for(preset=preset, start=start, end=end, agent=agent, now=now)
+    return metrics.compute(session=session, query=query, sla=timeouts.thresholds(get_settings()), now=now)

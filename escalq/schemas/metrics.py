@@ -1,0 +1,82 @@
+"""The managers' figures; the dashboard and GET /api/metrics show the same values."""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+
+@dataclass(frozen=True)
+class DurationStats:
+    """Seconds; None when nothing was measured."""
+
+    count: int
+    avg_s: float | None
+    median_s: float | None
+    p90_s: float | None
+
+
+@dataclass(frozen=True)
+class DurationBucket:
+    start: datetime
+    count: int
+    avg_s: float | None
+    median_s: float | None
+    p90_s: float | None
+
+
+@dataclass(frozen=True)
+class PriorityDuration:
+    priority: str
+    count: int
+    avg_s: float | None
+
+
+@dataclass(frozen=True)
+class AgentRate:
+    agent: str
+    count: int
+    per_bucket: float
+
+
+@dataclass(frozen=True)
+class Reason:
+    category: str
+    count: int
+
+
+@dataclass(frozen=True)
+class BacklogCell:
+    status: str
+    priority: str
+    count: int
+
+
+@dataclass(frozen=True)
+class PriorityBreaches:
+    priority: str
+    total: int
+    breached: int
+    threshold_s: float
+
+
+@dataclass(frozen=True)
+class WebhookStats:
+    succeeded: int
+    failed: int
+    pending: int
+    success_rate: float | None
+
+
+@dataclass(frozen=True)
+class Metrics:
+    start: datetime
+    end: datetime
+    agent: str | None
+    bucket: str
+    first_assignment: DurationStats
+    first_assignment_over_time: list[DurationBucket]
+    resolution_by_priority: list[PriorityDuration]
+    rate_per_agent: list[AgentRate]
+    top_reasons: list[Reason]
+    backlog: list[BacklogCell]
+    sla_breaches: list[PriorityBreaches]
+    webhooks: WebhookStats

@@ -1,0 +1,247 @@
+"""Managers' figures, each one SQL aggregate: PostgreSQL does the counting, Python only shapes it."""
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import ColumnElement, Float, and_, case, cast, extract, func, literal, select
+from sqlmodel import Session, col
+
+from escalq.models import OPEN_STATUSES, Agent, Escalation, Priority, Task, TaskKind, TaskStatus
+from escalq.schemas.metrics import (
+    AgentRate,
+    BacklogCell,
+    DurationBucket,
+    DurationStats,
+    Metrics,
+    PriorityBreaches,
+    PriorityDuration,
+    Reason,
+    WebhookStats,
+)
+from escalq.services.errors import Invalid
+
+BUCKETS = {"hour": timedelta(hours=1), "day": timedelta(days=1)}
+PRESETS = {"24h": timedelta(hours=24), "7d": timedelta(days=7), "30d": timedelta(days=30)}
+MAX_RANGE = timedelta(days=366)
+TOP_REASONS = 10
+
+
+@dataclass(frozen=True)
+class MetricsQuery:
+    """Escalations created in [start, end), optionally of one agent."""
+
+    start: datetime
+    end: datetime
+    agent: str | None = None
+
+    @property
+    def bucket(self) -> str:
+        """Hours for ranges up to two days, days beyond."""
+        return "hour" if self.end - self.start <= timedelta(days=2) else "day"
+
+
+def query_for(
+    *, preset: str, start: datetime | None, end: datetime | None, agent: str | None, now: datetime
+) -> MetricsQuery:
+    """A preset range ending now, or `custom` with both ends given."""
+    if preset == "custom":
+        if start is None or end is None:
+            raise Invalid("a custom range needs both start and end", field="query.start")
+        return MetricsQuery(start=start, end=end, agent=agent or None)
+    if preset not in PRESETS:
+        raise Invalid(f"range must be one of {', '.join([*PRESETS, 'custom'])}", field="query.range")
+    return MetricsQuery(start=now - PRESETS[preset], end=now, agent=agent or None)
+
+
+def compute(
+    *, session: Session, query: MetricsQuery, sla: dict[Priority, timedelta], now: datetime
+) -> Metrics:
+    """Every figure for the range; SLA breaches use `sla` (the priority timeouts) and `now`."""
+    if query.end <= query.start:
+        raise Invalid("the range must end after it starts", field="query.end")
+    if query.end - query.start > MAX_RANGE:
+        raise Invalid("the range may cover at most 366 days", field="query.start")
+    return Metrics(
+        start=query.start,
+        end=query.end,
+        agent=query.agent,
+        bucket=query.bucket,
+        first_assignment=_first_assignment(session=session, query=query),
+        first_assignment_over_time=_first_assignment_over_time(session=session, query=query),
+        resolution_by_priority=_resolution_by_priority(session=session, query=query),
+        rate_per_agent=_rate_per_agent(session=session, query=query),
+        top_reasons=_top_reasons(session=session, query=query),
+        backlog=_backlog(session=session, agent=query.agent),
+        sla_breaches=_sla_breaches(session=session, query=query, sla=sla, now=now),
+        webhooks=_webhooks(session=session, query=query),
+    )
+
+
+def _in_range(query: MetricsQuery) -> list[ColumnElement[bool]]:
+    conditions = [col(Escalation.created_at) >= query.start, col(Escalation.created_at) < query.end]
+    if query.agent is not None:
+        conditions.append(col(Escalation.source_agent) == query.agent)
+    return conditions
+
+
+def _seconds(later: Any, earlier: Any) -> ColumnElement[float]:
+    return cast(extract("epoch", later - earlier), Float)
+
+
+def _stats(seconds: ColumnElement[float]) -> list[Any]:
+    return [
+        func.count(seconds),
+        func.avg(seconds),
+        func.percentile_cont(0.5).within_group(seconds),
+        func.percentile_cont(0.9).within_group(seconds),
+    ]
+
+
+def _float(value: Any) -> float | None:
+    return None if value is None else float(value)
+
+
+_to_first_assignment = _seconds(col(Escalation.assigned_at), col(Escalation.created_at))
+
+
+def _first_assignment(*, session: Session, query: MetricsQuery) -> DurationStats:
+    row = session.execute(
+        select(*_stats(_to_first_assignment)).where(
+            *_in_range(query), col(Escalation.assigned_at).is_not(None)
+        )
+    ).one()
+    return DurationStats(count=row[0], avg_s=_float(row[1]), median_s=_float(row[2]), p90_s=_float(row[3]))
+
+
+def _first_assignment_over_time(*, session: Session, query: MetricsQuery) -> list[DurationBucket]:
+    bucket = func.date_trunc(query.bucket, col(Escalation.created_at), "UTC").label("bucket")
+    rows = session.execute(
+        select(bucket, *_stats(_to_first_assignment))
+        .where(*_in_range(query), col(Escalation.assigned_at).is_not(None))
+        .group_by(bucket)
+        .order_by(bucket)
+    ).all()
+    return [
+        DurationBucket(start=r[0], count=r[1], avg_s=_float(r[2]), median_s=_float(r[3]), p90_s=_float(r[4]))
+        for r in rows
+    ]
+
+
+def _resolution_by_priority(*, session: Session, query: MetricsQuery) -> list[PriorityDuration]:
+    seconds = _seconds(col(Escalation.resolved_at), col(Escalation.created_at))
+    rows = {
+        priority: (count, avg)
+        for priority, count, avg in session.execute(
+            select(col(Escalation.priority), func.count(), func.avg(seconds))
+            .where(*_in_range(query), col(Escalation.resolved_at).is_not(None))
+            .group_by(col(Escalation.priority))
+        )
+    }
+    return [
+        PriorityDuration(
+            priority=p.value, count=rows.get(p, (0, None))[0], avg_s=_float(rows.get(p, (0, None))[1])
+        )
+        for p in reversed(Priority)
+    ]
+
+
+def _rate_per_agent(*, session: Session, query: MetricsQuery) -> list[AgentRate]:
+    """Every agent (or the chosen one), with 0 for agents that escalated nothing."""
+    joined = and_(col(Escalation.source_agent) == col(Agent.name), *_in_range(query)[:2])
+    statement = (
+        select(col(Agent.name), func.count(col(Escalation.id)))
+        .select_from(Agent)
+        .outerjoin(Escalation, joined)
+        .group_by(col(Agent.name))
+        .order_by(func.count(col(Escalation.id)).desc(), col(Agent.name))
+    )
+    if query.agent is not None:
+        statement = statement.where(col(Agent.name) == query.agent)
+    buckets = (query.end - query.start) / BUCKETS[query.bucket]
+    return [
+        AgentRate(agent=name, count=count, per_bucket=count / buckets)
+        for name, count in session.execute(statement)
+    ]
+
+
+def _top_reasons(*, session: Session, query: MetricsQuery) -> list[Reason]:
+    rows = session.execute(
+        select(col(Escalation.category), func.count())
+        .where(*_in_range(query), col(Escalation.category).is_not(None))
+        .group_by(col(Escalation.category))
+        .order_by(func.count().desc(), col(Escalation.category))
+        .limit(TOP_REASONS)
+    ).all()
+    return [Reason(category=category, count=count) for category, count in rows]
+
+
+def _backlog(*, session: Session, agent: str | None) -> list[BacklogCell]:
+    """What waits right now, whatever the range: status by priority."""
+    statement = (
+        select(col(Escalation.status), col(Escalation.priority), func.count())
+        .where(col(Escalation.status).in_(OPEN_STATUSES))
+        .group_by(col(Escalation.status), col(Escalation.priority))
+    )
+    if agent is not None:
+        statement = statement.where(col(Escalation.source_agent) == agent)
+    found = {(status, priority): count for status, priority, count in session.execute(statement)}
+    return [
+        BacklogCell(status=s.value, priority=p.value, count=found.get((s, p), 0))
+        for s in OPEN_STATUSES
+        for p in reversed(Priority)
+    ]
+
+
+def _sla_breaches(
+    *, session: Session, query: MetricsQuery, sla: dict[Priority, timedelta], now: datetime
+) -> list[PriorityBreaches]:
+    """Escalations that waited longer than their priority's timeout for a claim (or still wait)."""
+    waited = _seconds(
+        func.coalesce(col(Escalation.claimed_at), col(Escalation.resolved_at), literal(now)),
+        col(Escalation.created_at),
+    )
+    limit = case({p.value: sla[p].total_seconds() for p in sla}, value=col(Escalation.priority), else_=None)
+    rows = {
+        priority: (total, breached)
+        for priority, total, breached in session.execute(
+            select(
+                col(Escalation.priority),
+                func.count(),
+                func.count().filter(waited > limit),
+            )
+            .where(*_in_range(query), col(Escalation.priority).in_(list(sla)))
+            .group_by(col(Escalation.priority))
+        )
+    }
+    return [
+        PriorityBreaches(
+            priority=p.value,
+            total=rows.get(p, (0, 0))[0],
+            breached=rows.get(p, (0, 0))[1],
+            threshold_s=sla[p].total_seconds(),
+        )
+        for p in reversed(Priority)
+        if p in sla
+    ]
+
+
+def _webhooks(*, session: Session, query: MetricsQuery) -> WebhookStats:
+    """Webhook events for escalations created in the range: delivered, given up, still trying."""
+    counts = dict(
+        session.execute(
+            select(col(Task.status), func.count())
+            .join(Escalation, col(Escalation.id) == col(Task.escalation_id))
+            .where(col(Task.kind) == TaskKind.webhook, *_in_range(query))
+            .group_by(col(Task.status))
+        ).all()
+    )
+    succeeded, failed = counts.get(TaskStatus.done, 0), counts.get(TaskStatus.failed, 0)
+    pending = counts.get(TaskStatus.pending, 0) + counts.get(TaskStatus.running, 0)
+    finished = succeeded + failed
+    return WebhookStats(
+        succeeded=succeeded,
+        failed=failed,
+        pending=pending,
+        success_rate=succeeded / finished if finished else None,
+    )

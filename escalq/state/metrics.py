@@ -1,0 +1,127 @@
+"""The managers' page: figures for a time range and an agent, drawn as Plotly charts."""
+
+from datetime import UTC, date, datetime, time, timedelta
+
+import plotly.graph_objects as go
+import reflex as rx
+
+from escalq import charts
+from escalq.clock import utc_now
+from escalq.config import get_settings
+from escalq.models import Role
+from escalq.schemas.metrics import Metrics
+from escalq.services import metrics, queue, timeouts
+from escalq.services.errors import DomainError
+from escalq.state.base import AuthState, in_session
+
+PRESETS = ["24h", "7d", "30d", "custom"]
+
+
+def _minutes(seconds: float | None) -> str:
+    if seconds is None:
+        return "—"
+    return f"{seconds / 60:.1f} min" if seconds < 5400 else f"{seconds / 3600:.1f} h"
+
+
+def _day(text: str) -> datetime | None:
+    try:
+        return datetime.combine(date.fromisoformat(text), time(), tzinfo=UTC)
+    except ValueError:
+        return None
+
+
+class MetricsState(AuthState):
+    preset: str = "7d"
+    custom_start: str = ""
+    custom_end: str = ""
+    agent: str = "all"
+    agents: list[str] = []
+    error: str = ""
+    first_avg: str = "—"
+    first_median: str = "—"
+    first_p90: str = "—"
+    first_count: int = 0
+    webhook_rate: str = "—"
+    webhook_counts: str = ""
+    fig_first: go.Figure = go.Figure()
+    fig_resolution: go.Figure = go.Figure()
+    fig_rate: go.Figure = go.Figure()
+    fig_reasons: go.Figure = go.Figure()
+    fig_backlog: go.Figure = go.Figure()
+    fig_sla: go.Figure = go.Figure()
+
+    @rx.var
+    def agent_options(self) -> list[str]:
+        return ["all", *self.agents]
+
+    def _query(self, now: datetime) -> metrics.MetricsQuery:
+        agent = None if self.agent == "all" else self.agent
+        start, end = _day(self.custom_start), _day(self.custom_end)
+        return metrics.query_for(
+            preset=self.preset,
+            start=start,
+            end=end + timedelta(days=1) if end else None,
+            agent=agent,
+            now=now,
+        )
+
+    @rx.event
+    async def load(self):
+        reviewer = await self.current_reviewer()
+        if reviewer is None or reviewer.role not in (Role.manager, Role.admin):
+            return
+        now = utc_now()
+        try:
+            query = self._query(now)
+        except DomainError as error:
+            self.error = error.message
+            return
+        sla = timeouts.thresholds(get_settings())
+        try:
+            found, self.agents = await in_session(
+                lambda s: (
+                    metrics.compute(session=s, query=query, sla=sla, now=now),
+                    queue.agent_names(session=s),
+                )
+            )
+        except DomainError as error:
+            self.error = error.message
+            return
+        self.error = ""
+        self._show(found)
+
+    def _show(self, found: Metrics) -> None:
+        first = found.first_assignment
+        self.first_avg, self.first_median, self.first_p90 = (
+            _minutes(first.avg_s),
+            _minutes(first.median_s),
+            _minutes(first.p90_s),
+        )
+        self.first_count = first.count
+        hooks = found.webhooks
+        self.webhook_rate = "—" if hooks.success_rate is None else f"{hooks.success_rate:.0%}"
+        self.webhook_counts = f"{hooks.succeeded} delivered, {hooks.failed} failed, {hooks.pending} pending"
+        self.fig_first = charts.first_assignment_over_time(
+            found.first_assignment_over_time, bucket=found.bucket
+        )
+        self.fig_resolution = charts.resolution_by_priority(found.resolution_by_priority)
+        self.fig_rate = charts.rate_per_agent(found.rate_per_agent, bucket=found.bucket)
+        self.fig_reasons = charts.top_reasons(found.top_reasons)
+        self.fig_backlog = charts.backlog(found.backlog)
+        self.fig_sla = charts.sla_breaches(found.sla_breaches)
+
+    @rx.event
+    async def set_preset(self, preset: str | list[str]):
+        self.preset = preset if isinstance(preset, str) else preset[0]
+        if self.preset != "custom":
+            await self.load()
+
+    @rx.event
+    async def set_agent(self, agent: str):
+        self.agent = agent
+        await self.load()
+
+    @rx.event
+    async def set_custom(self, form: dict[str, str]):
+        self.custom_start, self.custom_end = form.get("start", ""), form.get("end", "")
+        await self.load()
