@@ -14,6 +14,7 @@ from escalq.schemas.metrics import (
     PriorityBreaches,
     PriorityDuration,
     Reason,
+    ReviewerBreaches,
 )
 
 PRIORITY_COLORS = {"urgent": "#e5484d", "high": "#ffb224", "medium": "#0090ff", "low": "#8b8d98"}
@@ -110,6 +111,26 @@ def sla_breaches(rows: Sequence[PriorityBreaches]) -> go.Figure:
         title="Waited past the timeout for a claim",
         barmode="stack",
         xaxis_title="priority",
+        yaxis_title="escalations",
+        **_LAYOUT,
+    )
+    return figure
+
+
+def sla_by_reviewer(rows: Sequence[ReviewerBreaches]) -> go.Figure:
+    names = [r.reviewer for r in rows]
+    figure = go.Figure(
+        [
+            go.Bar(name="within", x=names, y=[r.total - r.breached for r in rows]),
+            go.Bar(
+                name="breached", x=names, y=[r.breached for r in rows], marker_color=PRIORITY_COLORS["urgent"]
+            ),
+        ]
+    )
+    figure.update_layout(
+        title="Claims that came after the timeout, by reviewer",
+        barmode="stack",
+        xaxis_title="reviewer",
         yaxis_title="escalations",
         **_LAYOUT,
     )

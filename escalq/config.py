@@ -18,16 +18,27 @@ class Settings(BaseSettings):
     redis_url: str = Field(DEFAULT_REDIS_URL, validation_alias="REDIS_URL")
     public_url: str = "http://localhost:3000"
     max_body_bytes: int = 1_048_576
+    max_context_bytes: int = 65_536
+    max_description_chars: int = 20_000
+
+    # Agents re-escalating in loops: per-agent limits on attempts (new and repeated escalations), how
+    # alike two descriptions must be (0-100) to count as the same issue, and how long after a
+    # resolution a repeat is flagged as a suspected loop.
+    agent_rate_per_minute: int = 30
+    agent_daily_budget: int = 1_000
+    similarity_threshold: float = 90
+    loop_window_min: float = 60
 
     # Outbound webhooks (Standard Webhooks): per-attempt timeout and the delays before each retry.
     webhook_timeout_s: float = 10.0
     retry_delays_s: list[float] = [5, 300, 1800, 7200, 18000, 36000]
     allow_private_webhooks: bool = False
 
-    # Queue plumbing: how long a worker may hold a task, how often the sweep and timeout checks run.
+    # Queue plumbing: how long a worker may hold a task, how often the sweep, timeout and expiry checks run.
     task_lease_s: float = 300.0
     sweep_interval_s: int = 30
     timeout_check_interval_s: int = 60
+    expiry_check_interval_s: int = 60
 
     # Urgent notifications; a channel that is not configured is skipped.
     slack_webhook_url: str | None = None
@@ -49,6 +60,13 @@ class Settings(BaseSettings):
     urgent_oncall_after_min: float = 60
     high_bump_after_min: float = 240
     medium_managers_after_min: float = 1440
+
+    # Expiry: unclaimed this long after creation (unless the agent asked otherwise), an escalation expires
+    # and the agent is told to use its fallback.
+    expire_urgent_after_min: float = 240
+    expire_high_after_min: float = 1440
+    expire_medium_after_min: float = 4320
+    expire_low_after_min: float = 10080
 
 
 @lru_cache

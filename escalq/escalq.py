@@ -8,6 +8,7 @@ from escalq.state import live
 from escalq.state.admin import AdminState
 from escalq.state.detail import DetailState
 from escalq.state.metrics import MetricsState
+from escalq.state.oncall import OncallState
 from escalq.state.queue import QueueState
 
 app = rx.App(api_transformer=create_api())
@@ -29,7 +30,7 @@ app.add_page(
     admin.admin,
     route=admin.ROUTE,
     title="Admin · escalq",
-    on_load=[AdminState.require_admin, AdminState.load],
+    on_load=[AdminState.require_admin, AdminState.load, OncallState.load_oncall],
 )
 app.add_page(
     metrics.metrics_page,

@@ -1,5 +1,6 @@
 """Plain factory functions; each commits so the live API sees the rows."""
 
+import itertools
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
@@ -15,6 +16,7 @@ from escalq.services.outbound import Outbound, configured
 from escalq.services.secrets import hash_password
 
 PASSWORD = "correct-horse-battery"
+_cases = itertools.count(1)
 
 
 @dataclass(frozen=True)
@@ -80,16 +82,21 @@ def make_escalation(
     agent: Agent,
     *,
     priority: Priority = Priority.medium,
-    description: str = "Refund above my limit",
+    description: str | None = None,
     context: dict[str, Any] | None = None,
     now: datetime | None = None,
 ) -> Escalation:
-    data = EscalationCreate(issue_description=description, priority=priority, context_data=context or {})
-    escalation = escalations.create(
+    """A new escalation; the default description carries a case number, so it is never folded as a repeat."""
+    data = EscalationCreate(
+        issue_description=description or f"Refund above my limit, case {next(_cases)}",
+        priority=priority,
+        context_data=context or {},
+    )
+    created = escalations.create(
         session=session, data=data, agent=agent, outbound=configured(), now=now or utc_now()
     )
     session.commit()
-    return escalation
+    return created.escalation
 
 
 def make_reviewers(
@@ -134,7 +141,7 @@ def make_resolved_escalation(
     at = now or utc_now()
     escalation = escalations.create(
         session=session, data=data, agent=agent, outbound=outbound or configured(), now=at
-    )
+    ).escalation
     escalations.resolve(
         session=session, escalation_id=escalation.id, by=reviewer, resolution=resolution, notes=notes, now=at
     )

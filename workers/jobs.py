@@ -8,7 +8,7 @@ from escalq import changes, jobs
 from escalq.clock import utc_now
 from escalq.config import get_settings
 from escalq.db import session_scope
-from escalq.services import outbox, tasks, timeouts
+from escalq.services import expiry, outbox, tasks, timeouts
 from escalq.services.outbound import configured
 
 log = logging.getLogger(__name__)
@@ -51,3 +51,15 @@ def check_timeouts() -> dict[str, int]:
         for escalation_id in {eid for ids in report.values() for eid in ids}:
             jobs.after_commit(session=session, escalation_id=escalation_id)
     return {action: len(ids) for action, ids in report.items()}
+
+
+def expire() -> int:
+    """Expire the escalations nobody claimed in time, then queue the webhooks telling their agents."""
+    with session_scope() as session:
+        expired = expiry.expire_due(session=session, now=utc_now())
+    with session_scope() as session:
+        for escalation_id in expired:
+            jobs.after_commit(session=session, escalation_id=escalation_id)
+    if expired:
+        log.info("expired %d escalation(s)", len(expired))
+    return len(expired)

@@ -25,6 +25,7 @@ def periodic_jobs() -> list[Periodic]:
     return [
         Periodic("periodic-sweep", "workers.jobs.sweep", settings.sweep_interval_s),
         Periodic("periodic-timeouts", "workers.jobs.check_timeouts", settings.timeout_check_interval_s),
+        Periodic("periodic-expiry", "workers.jobs.expire", settings.expiry_check_interval_s),
     ]
 
 

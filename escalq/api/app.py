@@ -4,7 +4,7 @@ from fastapi import FastAPI
 
 from escalq.api import problems
 from escalq.api.limits import BodySizeLimit
-from escalq.api.routes import escalations, metrics
+from escalq.api.routes import escalations, handback, metrics, oncall
 from escalq.config import get_settings
 
 
@@ -21,5 +21,7 @@ def create_api() -> FastAPI:
     api.add_middleware(BodySizeLimit, max_bytes=get_settings().max_body_bytes, path_prefix="/api/")
     problems.install(api)
     api.include_router(escalations.router)
+    api.include_router(handback.router)
     api.include_router(metrics.router)
+    api.include_router(oncall.router)
     return api

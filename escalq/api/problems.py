@@ -9,7 +9,16 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
-from escalq.services.errors import Conflict, DomainError, Forbidden, Invalid, NotFound, Unauthorized
+from escalq.services.errors import (
+    Conflict,
+    DomainError,
+    Forbidden,
+    Invalid,
+    NotFound,
+    Throttled,
+    TooLarge,
+    Unauthorized,
+)
 
 log = logging.getLogger(__name__)
 PROBLEM_JSON = "application/problem+json"
@@ -19,6 +28,8 @@ _STATUS_OF: dict[type[DomainError], int] = {
     Forbidden: 403,
     Unauthorized: 401,
     Invalid: 422,
+    TooLarge: 413,
+    Throttled: 429,
     DomainError: 400,
 }
 
@@ -53,6 +64,10 @@ async def _validation(request: Request, error: Exception) -> JSONResponse:
 async def _domain(request: Request, error: Exception) -> JSONResponse:
     assert isinstance(error, DomainError)
     status = next(code for kind, code in _STATUS_OF.items() if isinstance(error, kind))
+    if isinstance(error, Throttled):
+        response = problem(status, error.message, retry_after_s=error.retry_after_s)
+        response.headers["Retry-After"] = str(error.retry_after_s)
+        return response
     if error.field is None:
         return problem(status, error.message)
     return problem(

@@ -3,7 +3,14 @@
 import reflex as rx
 
 PRIORITY_COLORS = {"urgent": "red", "high": "amber", "medium": "blue", "low": "gray"}
-STATUS_COLORS = {"pending": "orange", "assigned": "blue", "claimed": "violet", "resolved": "green"}
+STATUS_COLORS = {
+    "pending": "orange",
+    "assigned": "blue",
+    "claimed": "violet",
+    "needs_info": "cyan",
+    "resolved": "green",
+    "expired": "gray",
+}
 
 
 def priority_badge(priority: rx.Var[str], bumped: rx.Var[bool]) -> rx.Component:

@@ -4,14 +4,21 @@ import reflex as rx
 
 
 def nav_bar(
-    *, name: rx.Var[str], is_admin: rx.Var[bool], is_manager: rx.Var[bool], on_logout: rx.EventHandler
+    *,
+    name: rx.Var[str],
+    is_admin: rx.Var[bool],
+    is_manager: rx.Var[bool],
+    on_logout: rx.EventHandler,
+    on_call: rx.Var[str] | None = None,
 ) -> rx.Component:
+    """`on_call`: the display names of whoever is on call now, comma-separated ("" for nobody)."""
     return rx.hstack(
         rx.link(rx.heading("escalq", size="5"), href="/", underline="none"),
         rx.link("Queue", href="/"),
         rx.cond(is_manager, rx.link("Metrics", href="/metrics", id="nav-metrics")),
         rx.cond(is_admin, rx.link("Admin", href="/admin", id="nav-admin")),
         rx.spacer(),
+        _on_call(on_call) if on_call is not None else rx.fragment(),
         rx.text(name, size="2", color_scheme="gray", id="nav-user"),
         rx.color_mode.button(size="1", variant="ghost"),
         rx.button("Log out", size="1", variant="soft", on_click=on_logout, id="logout"),
@@ -20,4 +27,13 @@ def nav_bar(
         padding_y="0.75em",
         border_bottom="1px solid var(--gray-a5)",
         width="100%",
+    )
+
+
+def _on_call(names: rx.Var[str]) -> rx.Component:
+    return rx.text(
+        "On call now: ",
+        rx.cond(names != "", rx.text.strong(names), rx.text.em("nobody")),
+        size="2",
+        id="nav-on-call",
     )

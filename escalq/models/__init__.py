@@ -1,7 +1,8 @@
 """SQLModel tables and enums; no queries live here."""
 
 from escalq.models.enums import OPEN_STATUSES, PRIORITY_RANK, STATUS_RANK, ActorKind, Priority, Role, Status
-from escalq.models.escalation import Escalation, EscalationEvent
+from escalq.models.escalation import ContextUpdate, Escalation, EscalationEvent, IdempotencyKey
+from escalq.models.oncall import OncallMember, OncallOverride, OncallRotation
 from escalq.models.outbox import (
     Channel,
     Notification,
@@ -21,10 +22,15 @@ __all__ = [
     "Agent",
     "ApiKey",
     "Channel",
+    "ContextUpdate",
     "Escalation",
     "EscalationEvent",
+    "IdempotencyKey",
     "Notification",
     "NotificationStatus",
+    "OncallMember",
+    "OncallOverride",
+    "OncallRotation",
     "Priority",
     "Reviewer",
     "ReviewerSession",

@@ -14,7 +14,9 @@ class Status(StrEnum):
     pending = "pending"
     assigned = "assigned"
     claimed = "claimed"
+    needs_info = "needs_info"
     resolved = "resolved"
+    expired = "expired"
 
 
 class Role(StrEnum):
@@ -36,4 +38,5 @@ PRIORITY_RANK: dict[Priority, int] = {
     Priority.urgent: 3,
 }
 STATUS_RANK: dict[Status, int] = {status: rank for rank, status in enumerate(Status)}
-OPEN_STATUSES: tuple[Status, ...] = (Status.pending, Status.assigned, Status.claimed)
+# Not yet final: needs_info waits on the agent, and then returns to its reviewer.
+OPEN_STATUSES: tuple[Status, ...] = (Status.pending, Status.assigned, Status.claimed, Status.needs_info)

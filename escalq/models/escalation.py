@@ -4,7 +4,20 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, Column, ForeignKey, Identity, Index, Text, Uuid, text
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    ForeignKey,
+    Identity,
+    Index,
+    Integer,
+    Text,
+    UniqueConstraint,
+    Uuid,
+    false,
+    text,
+)
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlmodel import Field, SQLModel
 
@@ -22,6 +35,8 @@ class Escalation(SQLModel, table=True):
         Index("ix_escalations_created_at", "created_at"),
         Index("ix_escalations_source_agent", "source_agent"),
         Index("ix_escalations_assigned_to", "assigned_to"),
+        Index("ix_escalations_expires_at", "expires_at"),
+        Index("ix_escalations_agent_dedupe_key", "source_agent", "dedupe_key"),
     )
 
     id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
@@ -48,6 +63,26 @@ class Escalation(SQLModel, table=True):
     )
     oncall_notified_at: datetime | None = Field(default=None, sa_type=TIMESTAMPTZ)
     managers_notified_at: datetime | None = Field(default=None, sa_type=TIMESTAMPTZ)
+    expires_at: datetime | None = Field(
+        default=None, sa_type=TIMESTAMPTZ, description="Unclaimed past it: expired"
+    )
+    fallback: str | None = Field(default=None, sa_type=Text, description="What the agent does if it expires")
+    expired_at: datetime | None = Field(default=None, sa_type=TIMESTAMPTZ)
+    dedupe_key: str | None = Field(default=None, sa_type=Text)
+    repeat_count: int = Field(default=0, sa_column=Column(Integer, nullable=False, server_default=text("0")))
+    last_repeated_at: datetime | None = Field(default=None, sa_type=TIMESTAMPTZ)
+    loop_suspected: bool = Field(
+        default=False, sa_column=Column(Boolean, nullable=False, server_default=false())
+    )
+    related_to: uuid.UUID | None = Field(
+        default=None,
+        sa_column=Column(Uuid, ForeignKey("escalations.id")),
+        description="The earlier one it repeats",
+    )
+    info_question: str | None = Field(default=None, sa_type=Text, description="Open question to the agent")
+    info_requested_by: uuid.UUID | None = Field(
+        default=None, sa_column=Column(Uuid, ForeignKey("reviewers.id"))
+    )
 
 
 class EscalationEvent(SQLModel, table=True):
@@ -57,6 +92,7 @@ class EscalationEvent(SQLModel, table=True):
     __table_args__ = (
         one_of("actor_kind", ActorKind, table="escalation_events"),
         Index("ix_escalation_events_escalation_id", "escalation_id", "id"),
+        Index("ix_escalation_events_actor_at", "actor_id", "at"),
     )
 
     id: int | None = Field(default=None, sa_column=Column(BigInteger, Identity(), primary_key=True))
@@ -71,3 +107,34 @@ class EscalationEvent(SQLModel, table=True):
     details: dict[str, Any] = Field(
         default_factory=dict, sa_column=Column(JSONB, nullable=False, server_default=text("'{}'::jsonb"))
     )
+
+
+class ContextUpdate(SQLModel, table=True):
+    """What an agent added to an escalation's context later (answers to questions); never changed."""
+
+    __tablename__ = "context_updates"
+
+    id: int | None = Field(default=None, sa_column=Column(BigInteger, Identity(), primary_key=True))
+    escalation_id: uuid.UUID = Field(
+        sa_column=Column(Uuid, ForeignKey("escalations.id"), nullable=False, index=True)
+    )
+    at: datetime = Field(sa_type=TIMESTAMPTZ)
+    data: dict[str, Any] = Field(sa_column=Column(JSONB, nullable=False))
+    note: str | None = Field(default=None, sa_type=Text)
+
+
+class IdempotencyKey(SQLModel, table=True):
+    """The first answer to an agent's request with an Idempotency-Key, replayed for its retries."""
+
+    __tablename__ = "idempotency_keys"
+    __table_args__ = (UniqueConstraint("agent_id", "key", name="uq_idempotency_keys_agent_key"),)
+
+    id: int | None = Field(default=None, sa_column=Column(BigInteger, Identity(), primary_key=True))
+    agent_id: uuid.UUID = Field(
+        sa_column=Column(Uuid, ForeignKey("agents.id", ondelete="CASCADE"), nullable=False)
+    )
+    key: str = Field(sa_type=Text)
+    request_hash: str = Field(sa_type=Text)
+    status_code: int = Field(sa_type=Integer)
+    response: dict[str, Any] = Field(sa_column=Column(JSONB, nullable=False))
+    created_at: datetime = Field(sa_type=TIMESTAMPTZ)

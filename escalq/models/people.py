@@ -33,6 +33,10 @@ class Agent(SQLModel, table=True):
     name: str = Field(sa_type=Text, unique=True)
     webhook_secret: str = Field(sa_type=Text)
     disabled: bool = False
+    throttled_until: datetime | None = Field(
+        default=None, sa_type=TIMESTAMPTZ, description="Tripped its rate limit or budget; refused until then"
+    )
+    throttled_reason: str | None = Field(default=None, sa_type=Text)
     created_at: datetime = Field(sa_type=TIMESTAMPTZ)
 
 

@@ -1,10 +1,12 @@
-"""Admin: reviewers (pool, on-call, role) and agents (create, disable, rotate the key)."""
+"""Admin: reviewers (pool, on-call, role), the on-call rotation, agents (create, disable, rotate the key)."""
 
 import reflex as rx
 
 from escalq.components.nav import nav_bar
+from escalq.components.oncall import oncall_section
 from escalq.schemas.admin import AgentRow, ReviewerRow
 from escalq.state.admin import ROLES, AdminState
+from escalq.state.oncall import OncallState
 
 ROUTE = "/admin"
 
@@ -276,11 +278,13 @@ def admin() -> rx.Component:
             is_admin=AdminState.is_admin,
             is_manager=AdminState.is_manager,
             on_logout=AdminState.logout,
+            on_call=AdminState.on_call_names,
         ),
         rx.vstack(
             rx.heading("Admin", size="6"),
             _messages(),
             _reviewers(),
+            oncall_section(OncallState),
             _agents(),
             _reveal(),
             spacing="5",

@@ -1,4 +1,4 @@
-"""One escalation: description, context, who holds it, its timeline, webhooks and notifications."""
+"""One escalation: description, context, who holds it, questions to its agent, timeline, webhooks."""
 
 from collections.abc import Callable
 from typing import Any
@@ -9,6 +9,7 @@ from escalq.components.badges import priority_badge, status_badge
 from escalq.components.nav import nav_bar
 from escalq.components.resolve import notice, resolve_dialog
 from escalq.schemas.detail import ContextSection, DeliveryRow, EventRow, NotificationRow
+from escalq.schemas.handback import ContextUpdateRow
 from escalq.state.detail import DetailState
 
 ROUTE = "/escalations/[escalation_id]"
@@ -97,9 +98,9 @@ def _table(
 
 
 def _actions() -> rx.Component:
-    may_resolve = (E.status != "resolved") & (
-        (E.holder_id == DetailState.reviewer_id) | DetailState.is_manager
-    )
+    holder_or_manager = (E.holder_id == DetailState.reviewer_id) | DetailState.is_manager
+    may_resolve = (E.status != "resolved") & (E.status != "expired") & holder_or_manager
+    may_ask = ((E.status == "claimed") | (E.status == "assigned")) & holder_or_manager
     return rx.hstack(
         rx.cond(
             (E.status == "pending") | (E.status == "assigned"),
@@ -112,9 +113,88 @@ def _actions() -> rx.Component:
             ),
         ),
         rx.cond(
-            (E.status == "resolved") & (E.webhook_url != ""),
+            may_ask,
+            rx.button(
+                "Ask the agent", variant="outline", on_click=DetailState.open_ask(E.id), id="detail-ask"
+            ),
+        ),
+        rx.cond(
+            ((E.status == "resolved") | (E.status == "expired")) & (E.webhook_url != ""),
             rx.button("Redeliver webhook", variant="soft", on_click=DetailState.redeliver, id="redeliver"),
         ),
+    )
+
+
+def _update(row: ContextUpdateRow) -> rx.Component:
+    return rx.card(
+        rx.vstack(
+            rx.hstack(
+                _when(row.at),
+                rx.text("added ", rx.code(row.added), size="2"),
+                spacing="2",
+                align="center",
+            ),
+            rx.cond(row.note != "", rx.text(row.note, white_space="pre-wrap", size="2")),
+            rx.cond(
+                row.added != "",
+                rx.code_block(
+                    row.json, language="json", wrap_long_lines=True, custom_style={"maxHeight": "20em"}
+                ),
+            ),
+            spacing="2",
+            width="100%",
+        ),
+        width="100%",
+        class_name="context-update",
+    )
+
+
+def _open_question() -> rx.Component:
+    return rx.cond(
+        (E.status == "needs_info") & (DetailState.open_question != ""),
+        rx.callout(
+            rx.text(
+                DetailState.asked_by,
+                " asked the agent: ",
+                rx.el.q(DetailState.open_question),
+                " It comes back with the answer.",
+                white_space="pre-wrap",
+            ),
+            icon="message_circle_question",
+            color_scheme="cyan",
+            id="open-question",
+        ),
+    )
+
+
+def _ask_dialog() -> rx.Component:
+    """The question for the agent; the escalation comes back to the asker with the answer."""
+    return rx.dialog.root(
+        rx.dialog.content(
+            rx.dialog.title("Ask the agent"),
+            rx.dialog.description(
+                "The agent gets your question by webhook; its answer brings the escalation back to you.",
+                size="2",
+            ),
+            rx.vstack(
+                rx.text_area(
+                    value=DetailState.question,
+                    on_change=DetailState.set_question,
+                    id="question",
+                    rows="4",
+                    max_length=2000,
+                ),
+                rx.hstack(
+                    rx.button("Cancel", variant="soft", color_scheme="gray", on_click=DetailState.close_ask),
+                    rx.button("Ask", on_click=DetailState.ask, id="confirm-ask"),
+                    justify="end",
+                    width="100%",
+                ),
+                spacing="3",
+            ),
+        ),
+        open=DetailState.ask_open,
+        on_open_change=lambda is_open: rx.cond(is_open, rx.noop(), DetailState.close_ask()),
     )
 
 
@@ -129,6 +209,7 @@ def _body() -> rx.Component:
         ),
         rx.heading(E.description, size="5", white_space="pre-wrap", id="detail-description"),
         notice(DetailState),
+        _open_question(),
         rx.data_list.root(
             _fact("Agent", E.source_agent),
             _fact(
@@ -152,6 +233,31 @@ def _body() -> rx.Component:
                 ),
             ),
             _fact("Webhook", rx.cond(E.webhook_url != "", rx.code(E.webhook_url), "none")),
+            _fact(
+                "Expires",
+                rx.cond(
+                    E.expires_at != "",
+                    rx.text(
+                        _when(E.expires_at),
+                        rx.cond(E.fallback != "", " (then the agent will: " + E.fallback + ")", ""),
+                    ),
+                    "never",
+                ),
+            ),
+            _fact(
+                "Repeats",
+                rx.hstack(
+                    rx.text(E.repeat_count.to_string(), " times sent again while open"),
+                    rx.cond(
+                        E.related_to != "",
+                        rx.link(
+                            rx.badge("loop? see the earlier resolution", color_scheme="red"),
+                            href="/escalations/" + E.related_to,
+                            id="related-link",
+                        ),
+                    ),
+                ),
+            ),
         ),
         rx.heading("Context", size="4"),
         rx.text(
@@ -161,6 +267,16 @@ def _body() -> rx.Component:
             color_scheme="gray",
         ),
         rx.vstack(rx.foreach(E.context, _context_section), width="100%", id="context"),
+        rx.cond(
+            DetailState.updates.length() > 0,
+            rx.vstack(
+                rx.heading("Added by the agent", size="4"),
+                rx.text("Oldest first; the context above includes it.", size="1", color_scheme="gray"),
+                rx.foreach(DetailState.updates, _update),
+                width="100%",
+                id="context-updates",
+            ),
+        ),
         rx.heading("Timeline", size="4"),
         _table(["When", "What", "Status", "Who", "Details"], E.events, _event, "No events."),
         rx.heading("Webhook deliveries", size="4"),
@@ -168,7 +284,7 @@ def _body() -> rx.Component:
             ["#", "When", "Outcome", "HTTP", "Took", "Answer or error"],
             E.deliveries,
             _delivery,
-            "No deliveries yet: the webhook goes out when the escalation is resolved.",
+            "No deliveries yet: the webhook goes out when it is resolved, expires or needs an answer.",
         ),
         rx.heading("Notifications", size="4"),
         _table(
@@ -178,6 +294,7 @@ def _body() -> rx.Component:
             "No notifications.",
         ),
         resolve_dialog(DetailState),
+        _ask_dialog(),
         spacing="4",
         width="100%",
     )
@@ -190,6 +307,7 @@ def detail_page() -> rx.Component:
             is_admin=DetailState.is_admin,
             is_manager=DetailState.is_manager,
             on_logout=DetailState.logout,
+            on_call=DetailState.on_call_names,
         ),
         rx.box(
             rx.cond(

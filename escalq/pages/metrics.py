@@ -65,6 +65,7 @@ def metrics_page() -> rx.Component:
             is_admin=MetricsState.is_admin,
             is_manager=MetricsState.is_manager,
             on_logout=MetricsState.logout,
+            on_call=MetricsState.on_call_names,
         ),
         rx.vstack(
             rx.heading("Metrics", size="6"),
@@ -89,6 +90,7 @@ def metrics_page() -> rx.Component:
                 _chart(MetricsState.fig_reasons),
                 _chart(MetricsState.fig_backlog),
                 _chart(MetricsState.fig_sla),
+                _chart(MetricsState.fig_sla_reviewer),
                 columns=rx.breakpoints(initial="1", md="2"),
                 spacing="4",
                 width="100%",

@@ -23,7 +23,7 @@ def _header(label: str, column: str | None = None) -> rx.Component:
 
 
 def _row(row: QueueRow) -> rx.Component:
-    open_ = row.status != "resolved"
+    open_ = (row.status != "resolved") & (row.status != "expired")
     return rx.table.row(
         rx.table.cell(priority_badge(row.priority, row.bumped)),
         rx.table.cell(status_badge(row.status)),
@@ -45,6 +45,22 @@ def _row(row: QueueRow) -> rx.Component:
                     rx.tooltip(
                         rx.badge("on-call paged", color_scheme="red", variant="outline"),
                         content="On-call was notified",
+                    ),
+                ),
+                rx.cond(
+                    row.repeat_count > 0,
+                    rx.tooltip(
+                        rx.badge(
+                            row.repeat_count.to_string(), " repeats", color_scheme="amber", variant="outline"
+                        ),
+                        content="The agent sent this again while it was open",
+                    ),
+                ),
+                rx.cond(
+                    row.loop_suspected,
+                    rx.tooltip(
+                        rx.badge("loop?", color_scheme="red"),
+                        content="Asked again soon after a resolution: see the earlier one",
                     ),
                 ),
                 spacing="1",
@@ -124,6 +140,7 @@ def queue_page() -> rx.Component:
             is_admin=QueueState.is_admin,
             is_manager=QueueState.is_manager,
             on_logout=QueueState.logout,
+            on_call=QueueState.on_call_names,
         ),
         rx.vstack(
             rx.hstack(
@@ -133,6 +150,12 @@ def queue_page() -> rx.Component:
             ),
             _filters(),
             notice(QueueState),
+            rx.cond(
+                QueueState.throttled != "",
+                rx.callout(
+                    QueueState.throttled, color_scheme="amber", icon="octagon_alert", id="throttled-agents"
+                ),
+            ),
             rx.table.root(
                 rx.table.header(
                     rx.table.row(

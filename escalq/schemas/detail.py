@@ -63,6 +63,11 @@ class EscalationView:
     resolution_notes: str
     resolved_by: str
     webhook_url: str
+    expires_at: str
+    fallback: str
+    repeat_count: int
+    loop_suspected: bool
+    related_to: str
     context_size: int
     context: list[ContextSection]
     events: list[EventRow]

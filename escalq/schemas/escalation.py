@@ -4,13 +4,23 @@ import uuid
 from datetime import datetime
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, AnyHttpUrl, BaseModel, ConfigDict, Field, StringConstraints, TypeAdapter
+from pydantic import (
+    AfterValidator,
+    AnyHttpUrl,
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    TypeAdapter,
+    model_validator,
+)
 
 from escalq.models import ActorKind, Priority, Status
 
-MAX_DESCRIPTION_CHARS = 20_000
 MAX_NOTES_CHARS = 20_000
 MAX_URL_CHARS = 2_048
+MAX_EXPIRES_IN_S = 90 * 24 * 3600
 _http_url = TypeAdapter(AnyHttpUrl)
 
 
@@ -55,10 +65,8 @@ class EscalationCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     issue_description: Annotated[
-        str,
-        StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_DESCRIPTION_CHARS),
-        AfterValidator(_no_nul),
-    ] = Field(description="What the agent needs a human to decide")
+        str, StringConstraints(strip_whitespace=True, min_length=1), AfterValidator(_no_nul)
+    ] = Field(description="What the agent needs a human to decide (size limit: 413 with the numbers)")
     priority: Priority
     context_data: Annotated[dict[str, Any], AfterValidator(_json_without_nul)] = Field(
         default_factory=dict, description="Any JSON object the reviewer needs"
@@ -66,9 +74,30 @@ class EscalationCreate(BaseModel):
     webhook_url: WebhookUrl | None = Field(
         default=None, description="Where the decision is POSTed (http/https)"
     )
+    expires_at: AwareDatetime | None = Field(
+        default=None, description="Give up at this time if nobody claimed it (default: per priority)"
+    )
+    expires_in: int | None = Field(
+        default=None, gt=0, le=MAX_EXPIRES_IN_S, description="Or give up this many seconds from now"
+    )
+    fallback: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)] | None = (
+        Field(
+            default=None,
+            description="What the agent will do if it expires (e.g. reject, proceed); sent back then",
+        )
+    )
+    dedupe_key: (
+        Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)] | None
+    ) = Field(default=None, description="Same key as an open escalation of this agent: folded into it")
     source_agent: Annotated[str, AfterValidator(_no_nul)] | None = Field(
         default=None, description="Optional; must equal the calling key's agent name if given"
     )
+
+    @model_validator(mode="after")
+    def _one_expiry(self) -> "EscalationCreate":
+        if self.expires_at is not None and self.expires_in is not None:
+            raise ValueError("give expires_at or expires_in, not both")
+        return self
 
 
 class ResolveIn(BaseModel):
@@ -104,6 +133,29 @@ class EscalationOut(BaseModel):
     resolution: str | None
     resolution_notes: str | None
     webhook_url: str | None
+    category: str | None
+    bumped_at: datetime | None
+    expires_at: datetime | None
+    fallback: str | None
+    dedupe_key: str | None
+    repeat_count: int
+    loop_suspected: bool
+    related_to: uuid.UUID | None
+    info_question: str | None
+
+
+class PoolStatus(BaseModel):
+    """Who can take it: how many reviewers are in the pool, and whether anyone is on call now."""
+
+    active_reviewers: int
+    on_call_now: bool
+
+
+class EscalationCreated(EscalationOut):
+    """The create answer: 201 for a new escalation, 200 with duplicate=true for a folded repeat."""
+
+    duplicate: bool
+    pool: PoolStatus
 
 
 class EventOut(BaseModel):

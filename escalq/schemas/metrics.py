@@ -59,6 +59,15 @@ class PriorityBreaches:
 
 
 @dataclass(frozen=True)
+class ReviewerBreaches:
+    """Escalations a reviewer claimed, and how many of them had waited past their priority's timeout."""
+
+    reviewer: str
+    total: int
+    breached: int
+
+
+@dataclass(frozen=True)
 class WebhookStats:
     succeeded: int
     failed: int
@@ -79,4 +88,5 @@ class Metrics:
     top_reasons: list[Reason]
     backlog: list[BacklogCell]
     sla_breaches: list[PriorityBreaches]
+    sla_by_reviewer: list[ReviewerBreaches]
     webhooks: WebhookStats

@@ -17,6 +17,8 @@ class QueueRow:
     created_at: str
     stale: bool
     oncall_notified: bool
+    repeat_count: int
+    loop_suspected: bool
 
 
 @dataclass(frozen=True)

@@ -1,13 +1,15 @@
 """Admin work on people: the reviewer pool and roles, agents and their keys."""
 
 import uuid
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlmodel import Session, col, select
 
 from escalq.models import Agent, ApiKey, Reviewer, Role
 from escalq.schemas.admin import AgentRow, ReviewerRow
-from escalq.services import people
+from escalq.services import people, pool
+from escalq.services.assignment import lock_pool
 from escalq.services.errors import Conflict, NotFound
 
 
@@ -50,6 +52,12 @@ def list_agents(*, session: Session) -> list[AgentRow]:
     ]
 
 
+@dataclass(frozen=True)
+class ReviewerChange:
+    reviewer: Reviewer
+    touched: list[uuid.UUID]  # escalations assigned or handed back: their dashboards need telling
+
+
 def set_reviewer_flags(
     *,
     session: Session,
@@ -58,11 +66,17 @@ def set_reviewer_flags(
     active: bool | None = None,
     on_call: bool | None = None,
     role: Role | None = None,
-) -> Reviewer:
+    now: datetime,
+) -> ReviewerChange:
     """Change what is given; refuses to leave escalq without an admin.
 
-    `active` is only pool membership, so an admin may leave the pool freely.
+    `active` is only pool membership, so an admin may leave the pool freely. Joining the pool hands out
+    the pending escalations at once; leaving it returns the leaver's unclaimed ones to round-robin.
     """
+    if active is not None:
+        # Taken before any reviewer row, as creation does: an escalation created meanwhile either sees
+        # the change or is seen by it, and the two never wait on each other's rows (no deadlock).
+        lock_pool(session=session)
     if role is not None:
         _lock_admins(session=session)
     reviewer = session.get(Reviewer, reviewer_id, with_for_update=True, populate_existing=True)
@@ -75,6 +89,7 @@ def set_reviewer_flags(
         if others is None:
             who = "you are" if reviewer.id == by.id else f"{reviewer.email} is"
             raise Conflict(f"{who} the last admin; make someone else an admin first")
+    was_active = reviewer.active
     if active is not None:
         reviewer.active = active
     if on_call is not None:
@@ -83,7 +98,12 @@ def set_reviewer_flags(
         reviewer.role = role
     session.add(reviewer)
     session.flush()
-    return reviewer
+    touched: list[uuid.UUID] = []
+    if reviewer.active and not was_active:
+        touched = pool.assign_pending(session=session, now=now)
+    elif was_active and not reviewer.active:
+        touched = pool.hand_back(session=session, reviewer=reviewer, by=by, now=now)
+    return ReviewerChange(reviewer, touched)
 
 
 def _lock_admins(*, session: Session) -> None:

@@ -9,13 +9,18 @@ from escalq.models import Reviewer
 _ROUND_ROBIN_LOCK = 0x65736361_6C71
 
 
+def lock_pool(*, session: Session) -> None:
+    """Hold the pool until commit: assignments and pool changes happen one at a time."""
+    session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _ROUND_ROBIN_LOCK})
+
+
 def next_reviewer(*, session: Session) -> Reviewer | None:
     """Take the active reviewer whose turn it is and move them to the back; None when the pool is empty.
 
     Holds a transaction-scoped advisory lock, so N concurrent creations over K reviewers give each
     reviewer floor(N/K) or ceil(N/K).
     """
-    session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _ROUND_ROBIN_LOCK})
+    lock_pool(session=session)
     reviewer = session.exec(
         select(Reviewer)
         .where(col(Reviewer.active))

@@ -37,6 +37,11 @@ def view(*, session: Session, escalation_id: uuid.UUID) -> EscalationView:
         resolution_notes=escalation.resolution_notes or "",
         resolved_by=resolver.display_name if resolver else "",
         webhook_url=escalation.webhook_url or "",
+        expires_at=escalation.expires_at.isoformat() if escalation.expires_at else "",
+        fallback=escalation.fallback or "",
+        repeat_count=escalation.repeat_count,
+        loop_suspected=escalation.loop_suspected,
+        related_to=str(escalation.related_to) if escalation.related_to else "",
         context_size=len(_pretty(escalation.context_data)),
         context=[_section(key, value) for key, value in escalation.context_data.items()],
         events=[

@@ -27,3 +27,15 @@ class Unauthorized(DomainError):
 
 class Invalid(DomainError):
     """The input breaks a rule that only the domain can check."""
+
+
+class TooLarge(DomainError):
+    """The input is bigger than escalq accepts."""
+
+
+class Throttled(DomainError):
+    """The caller is over a rate limit or budget; it may try again after `retry_after_s`."""
+
+    def __init__(self, message: str, *, retry_after_s: int) -> None:
+        super().__init__(message)
+        self.retry_after_s = retry_after_s

@@ -1,12 +1,15 @@
 """The life of an escalation: created by an agent, assigned, claimed and resolved by people."""
 
 import uuid
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
-from sqlmodel import Session, select
+from sqlalchemy import func
+from sqlmodel import Session, col, select
 
 from escalq.models import (
     OPEN_STATUSES,
+    PRIORITY_RANK,
     Agent,
     Escalation,
     EscalationEvent,
@@ -15,29 +18,57 @@ from escalq.models import (
     Status,
     TaskKind,
 )
-from escalq.schemas.escalation import EscalationCreate
-from escalq.services import notifications, outbox, urls, webhooks
+from escalq.schemas.escalation import EscalationCreate, PoolStatus
+from escalq.services import notifications, outbox, repeats, urls, webhooks
 from escalq.services.assignment import next_reviewer
 from escalq.services.audit import events_for, record_event
 from escalq.services.auth import Principal, is_supervisor
-from escalq.services.errors import Conflict, Forbidden, NotFound
+from escalq.services.errors import Conflict, Forbidden, Invalid, NotFound
+from escalq.services.limits import admit, check_size
 from escalq.services.outbound import Outbound
 
 
+@dataclass(frozen=True)
+class Created:
+    """What a create request did: a new escalation, or a repeat folded into an open one."""
+
+    escalation: Escalation
+    duplicate: bool
+
+
 def create(
-    *, session: Session, data: EscalationCreate, agent: Agent, outbound: Outbound, now: datetime
-) -> Escalation:
+    *,
+    session: Session,
+    data: EscalationCreate,
+    agent: Agent,
+    outbound: Outbound,
+    now: datetime,
+) -> Created:
     """Open an escalation for `agent`, hand it to the next reviewer, and queue what must follow.
 
-    Categorization, and for urgent ones the notifications, are outbox tasks in this same transaction.
+    A repeat of one of the agent's open escalations is folded into it (counted, audited, no new row);
+    a repeat of one resolved within the loop window is created but flagged `loop_suspected`.
+    Categorization and notifications are outbox tasks in this same transaction.
     """
-    if data.webhook_url is not None:
-        urls.check_on_create(data.webhook_url, allow_private=outbound.allow_private)
     if data.source_agent is not None and data.source_agent != agent.name:
         raise Forbidden(
             f"source_agent {data.source_agent!r} does not match the API key's agent {agent.name!r}; "
             "leave it out, it is taken from the key"
         )
+    limits = outbound.limits
+    check_size(data, limits=limits)
+    if data.webhook_url is not None:
+        urls.check_on_create(data.webhook_url, allow_private=outbound.allow_private)
+    repeats.lock_agent(session=session, agent=agent)
+    admit(session=session, agent=agent, limits=limits, now=now)
+    expires_at = expiry_for(data, now=now, defaults=outbound.expire_after)
+    existing = repeats.open_repeat(session=session, agent=agent, data=data, threshold=limits.similarity)
+    if existing is not None:
+        _fold(session=session, escalation=existing, agent=agent, data=data, now=now)
+        return Created(escalation=existing, duplicate=True)
+    earlier = repeats.recent_resolution(
+        session=session, agent=agent, data=data, threshold=limits.similarity, since=now - limits.loop_window
+    )
     escalation = Escalation(
         source_agent=agent.name,
         issue_description=data.issue_description,
@@ -46,9 +77,15 @@ def create(
         webhook_url=data.webhook_url,
         status=Status.pending,
         created_at=now,
+        expires_at=expires_at,
+        fallback=data.fallback,
+        dedupe_key=data.dedupe_key,
+        loop_suspected=earlier is not None,
+        related_to=earlier.id if earlier is not None else None,
     )
     session.add(escalation)
     session.flush()
+    details = {"loop_suspected_of": str(earlier.id)} if earlier is not None else {}
     record_event(
         session=session,
         escalation=escalation,
@@ -56,14 +93,49 @@ def create(
         from_status=None,
         actor=Principal(agent=agent),
         now=now,
+        details=details,
     )
     assign(session=session, escalation=escalation, now=now)
     outbox.record(session=session, kind=TaskKind.categorize, escalation_id=escalation.id, payload={}, now=now)
-    if escalation.priority == Priority.urgent:
-        notifications.queue_urgent(
-            session=session, escalation=escalation, channels=outbound.channels, now=now
-        )
-    return escalation
+    notifications.queue_on_create(session=session, escalation=escalation, channels=outbound.channels, now=now)
+    return Created(escalation=escalation, duplicate=False)
+
+
+def _fold(
+    *, session: Session, escalation: Escalation, agent: Agent, data: EscalationCreate, now: datetime
+) -> None:
+    """Count a repeat on the open escalation it repeats. Nothing it carried is lost: the audit event keeps
+    the whole request, and a higher priority than the open one's is taken over (an agent insisting)."""
+    escalation.repeat_count += 1
+    escalation.last_repeated_at = now
+    details: dict[str, object] = {
+        "repeat": escalation.repeat_count,
+        "request": data.model_dump(mode="json", exclude_none=True, exclude_defaults=True),
+    }
+    if PRIORITY_RANK[data.priority] > PRIORITY_RANK[escalation.priority]:
+        details["priority_raised_from"] = escalation.priority.value
+        escalation.priority = data.priority
+    session.add(escalation)
+    record_event(
+        session=session,
+        escalation=escalation,
+        action="repeated",
+        from_status=escalation.status,
+        actor=Principal(agent=agent),
+        now=now,
+        details=details,
+    )
+
+
+def expiry_for(data: EscalationCreate, *, now: datetime, defaults: dict[Priority, timedelta]) -> datetime:
+    """When it expires unclaimed: what the agent asked for, else its priority's default deadline."""
+    if data.expires_at is not None:
+        if data.expires_at <= now:
+            raise Invalid("expires_at must be in the future", field="body.expires_at")
+        return data.expires_at
+    if data.expires_in is not None:
+        return now + timedelta(seconds=data.expires_in)
+    return now + defaults[data.priority]
 
 
 def assign(*, session: Session, escalation: Escalation, now: datetime) -> Reviewer | None:
@@ -71,7 +143,8 @@ def assign(*, session: Session, escalation: Escalation, now: datetime) -> Review
     reviewer = next_reviewer(session=session)
     if reviewer is None:
         return None
-    escalation.status, escalation.assigned_to, escalation.assigned_at = Status.assigned, reviewer.id, now
+    escalation.status, escalation.assigned_to = Status.assigned, reviewer.id
+    escalation.assigned_at = escalation.assigned_at or now  # the first assignment, which metrics measure
     session.add(escalation)
     record_event(
         session=session,
@@ -106,8 +179,7 @@ def claim(*, session: Session, escalation_id: uuid.UUID, by: Reviewer, now: date
     if escalation.status == Status.claimed and escalation.assigned_to == by.id:
         return escalation
     if escalation.status not in (Status.pending, Status.assigned):
-        holder = _holder_name(session=session, escalation=escalation)
-        raise Conflict(f"escalation {escalation_id} is already {escalation.status.value} by {holder}")
+        raise Conflict(f"escalation {escalation_id} {_why_closed(session=session, escalation=escalation)}")
     previous_status, previous_assignee = escalation.status, escalation.assigned_to
     escalation.status, escalation.assigned_to, escalation.claimed_at = Status.claimed, by.id, now
     escalation.assigned_at = escalation.assigned_at or now
@@ -131,13 +203,13 @@ def resolve(
     """Record the human decision; only the holder or a manager/admin may, and only once."""
     escalation = _get_for_update(session=session, escalation_id=escalation_id)
     if escalation.status not in OPEN_STATUSES:
-        holder = _holder_name(session=session, escalation=escalation)
-        raise Conflict(f"escalation {escalation_id} is already {escalation.status.value} by {holder}")
+        raise Conflict(f"escalation {escalation_id} {_why_closed(session=session, escalation=escalation)}")
     if escalation.assigned_to != by.id and not is_supervisor(by):
         raise Forbidden("only the reviewer holding this escalation, or a manager or admin, may resolve it")
     previous_status = escalation.status
     escalation.status, escalation.resolved_at, escalation.resolved_by = Status.resolved, now, by.id
     escalation.resolution, escalation.resolution_notes = resolution, notes
+    escalation.info_question, escalation.info_requested_by = None, None
     session.add(escalation)
     record_event(
         session=session,
@@ -166,7 +238,21 @@ def _get_for_update(*, session: Session, escalation_id: uuid.UUID) -> Escalation
     return escalation
 
 
-def _holder_name(*, session: Session, escalation: Escalation) -> str:
+def _why_closed(*, session: Session, escalation: Escalation) -> str:
+    """Why it cannot be taken: who has it, or what happened to it."""
+    if escalation.status == Status.expired:
+        return "expired unclaimed; the agent was told to use its fallback"
     holder_id = escalation.resolved_by if escalation.status == Status.resolved else escalation.assigned_to
     holder = session.get(Reviewer, holder_id) if holder_id is not None else None
-    return holder.display_name if holder is not None else "nobody"
+    name = holder.display_name if holder is not None else "someone"
+    if escalation.status == Status.needs_info:
+        return f"is waiting for the agent's answer to {name}'s question"
+    return f"is already {escalation.status.value} by {name}"
+
+
+def pool_status(*, session: Session, now: datetime) -> PoolStatus:
+    """What an agent may expect: how many reviewers take work, and whether anyone is on call now."""
+    active = session.exec(select(func.count()).select_from(Reviewer).where(col(Reviewer.active))).one()
+    return PoolStatus(
+        active_reviewers=int(active), on_call_now=bool(notifications.on_call_emails(session=session, now=now))
+    )

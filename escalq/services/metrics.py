@@ -7,7 +7,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Float, and_, case, cast, extract, func, literal, select
 from sqlmodel import Session, col
 
-from escalq.models import OPEN_STATUSES, Agent, Escalation, Priority, Task, TaskKind, TaskStatus
+from escalq.models import OPEN_STATUSES, Agent, Escalation, Priority, Reviewer, Task, TaskKind, TaskStatus
 from escalq.schemas.metrics import (
     AgentRate,
     BacklogCell,
@@ -17,6 +17,7 @@ from escalq.schemas.metrics import (
     PriorityBreaches,
     PriorityDuration,
     Reason,
+    ReviewerBreaches,
     WebhookStats,
 )
 from escalq.services.errors import Invalid
@@ -47,7 +48,8 @@ def query_for(
     """A preset range ending now, or `custom` with both ends given."""
     if preset == "custom":
         if start is None or end is None:
-            raise Invalid("a custom range needs both start and end", field="query.start")
+            missing = "query.start" if start is None else "query.end"
+            raise Invalid("a custom range needs both start and end", field=missing)
         return MetricsQuery(start=start, end=end, agent=agent or None)
     if preset not in PRESETS:
         raise Invalid(f"range must be one of {', '.join([*PRESETS, 'custom'])}", field="query.range")
@@ -74,6 +76,7 @@ def compute(
         top_reasons=_top_reasons(session=session, query=query),
         backlog=_backlog(session=session, agent=query.agent),
         sla_breaches=_sla_breaches(session=session, query=query, sla=sla, now=now),
+        sla_by_reviewer=_sla_by_reviewer(session=session, query=query, sla=sla),
         webhooks=_webhooks(session=session, query=query),
     )
 
@@ -193,15 +196,22 @@ def _backlog(*, session: Session, agent: str | None) -> list[BacklogCell]:
     ]
 
 
+def _limit(sla: dict[Priority, timedelta]) -> ColumnElement[Any]:
+    """Each escalation's priority timeout in seconds."""
+    return case({p.value: sla[p].total_seconds() for p in sla}, value=col(Escalation.priority), else_=None)
+
+
 def _sla_breaches(
     *, session: Session, query: MetricsQuery, sla: dict[Priority, timedelta], now: datetime
 ) -> list[PriorityBreaches]:
-    """Escalations that waited longer than their priority's timeout for a claim (or still wait)."""
+    """Escalations that waited past their priority's timeout for a claim (or still wait, until expiry)."""
     waited = _seconds(
-        func.coalesce(col(Escalation.claimed_at), col(Escalation.resolved_at), literal(now)),
+        func.coalesce(
+            col(Escalation.claimed_at), col(Escalation.resolved_at), col(Escalation.expired_at), literal(now)
+        ),
         col(Escalation.created_at),
     )
-    limit = case({p.value: sla[p].total_seconds() for p in sla}, value=col(Escalation.priority), else_=None)
+    limit = _limit(sla)
     rows = {
         priority: (total, breached)
         for priority, total, breached in session.execute(
@@ -224,6 +234,27 @@ def _sla_breaches(
         for p in reversed(Priority)
         if p in sla
     ]
+
+
+def _sla_by_reviewer(
+    *, session: Session, query: MetricsQuery, sla: dict[Priority, timedelta]
+) -> list[ReviewerBreaches]:
+    """Per reviewer holding them: escalations claimed, and how many waited past the timeout for that."""
+    waited = _seconds(col(Escalation.claimed_at), col(Escalation.created_at))
+    breached = func.count().filter(waited > _limit(sla))
+    rows = session.execute(
+        select(col(Reviewer.display_name), func.count(), breached)
+        .select_from(Escalation)
+        .join(Reviewer, col(Reviewer.id) == col(Escalation.assigned_to))
+        .where(
+            *_in_range(query),
+            col(Escalation.claimed_at).is_not(None),
+            col(Escalation.priority).in_(list(sla)),
+        )
+        .group_by(col(Reviewer.id), col(Reviewer.display_name))
+        .order_by(breached.desc(), col(Reviewer.display_name))
+    ).all()
+    return [ReviewerBreaches(reviewer=name, total=total, breached=late) for name, total, late in rows]
 
 
 def _webhooks(*, session: Session, query: MetricsQuery) -> WebhookStats:

@@ -1,5 +1,6 @@
 """Telling people: Slack and email about urgent and stale escalations."""
 
+import json
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
@@ -7,14 +8,26 @@ from datetime import datetime
 from sqlmodel import Session, col, select
 
 from escalq.integrations import email, slack
-from escalq.models import Channel, Escalation, Notification, NotificationStatus, Reviewer, Role, TaskKind
-from escalq.services import outbox
+from escalq.models import (
+    Channel,
+    Escalation,
+    Notification,
+    NotificationStatus,
+    Priority,
+    Reviewer,
+    Role,
+    TaskKind,
+)
+from escalq.services import masking, oncall, outbox
+from escalq.services.text import shorten
 
 URGENT_CREATED = "urgent_created"
+NO_REVIEWER = "no_reviewer"
 ONCALL_TIMEOUT = "oncall_timeout"
 MANAGER_TIMEOUT = "manager_timeout"
 _HEADLINES = {
     URGENT_CREATED: "Urgent escalation",
+    NO_REVIEWER: "Escalation waiting: no reviewer is in the pool",
     ONCALL_TIMEOUT: "Urgent escalation unclaimed for over an hour",
     MANAGER_TIMEOUT: "Medium escalation unclaimed for over a day",
 }
@@ -30,12 +43,13 @@ class Channels:
     public_url: str
 
 
-def on_call_emails(*, session: Session) -> list[str]:
-    query = select(Reviewer.email).where(col(Reviewer.on_call)).order_by(col(Reviewer.email))
-    return list(session.exec(query))
+def on_call_emails(*, session: Session, now: datetime) -> list[str]:
+    """Whoever is on call at `now`: the rotation (or its override) and the reviewers flagged on call."""
+    return [reviewer.email for reviewer in oncall.on_call_at(session=session, at=now)]
 
 
-def manager_emails(*, session: Session) -> list[str]:
+def manager_emails(*, session: Session, now: datetime) -> list[str]:
+    """Every manager (`now` only keeps the signature alike with on_call_emails)."""
     query = select(Reviewer.email).where(col(Reviewer.role) == Role.manager).order_by(col(Reviewer.email))
     return list(session.exec(query))
 
@@ -76,27 +90,49 @@ def queue(
     return created
 
 
-def queue_urgent(*, session: Session, escalation: Escalation, channels: Channels, now: datetime) -> None:
-    """An urgent escalation: Slack, and email to its assignee (or to on-call when nobody has it)."""
-    assignee = session.get(Reviewer, escalation.assigned_to) if escalation.assigned_to else None
-    emails = [assignee.email] if assignee is not None else on_call_emails(session=session)
-    queue(
-        session=session, escalation=escalation, kind=URGENT_CREATED, emails=emails, channels=channels, now=now
-    )
+def queue_on_create(*, session: Session, escalation: Escalation, channels: Channels, now: datetime) -> None:
+    """Nobody to take it: tell on-call at once, whatever the priority. Urgent: tell its assignee."""
+    if escalation.assigned_to is None:
+        emails = on_call_emails(session=session, now=now)
+        queue(
+            session=session,
+            escalation=escalation,
+            kind=NO_REVIEWER,
+            emails=emails,
+            channels=channels,
+            now=now,
+        )
+    elif escalation.priority == Priority.urgent:
+        assignee = session.get(Reviewer, escalation.assigned_to)
+        emails = [assignee.email] if assignee is not None else []
+        queue(
+            session=session,
+            escalation=escalation,
+            kind=URGENT_CREATED,
+            emails=emails,
+            channels=channels,
+            now=now,
+        )
 
 
 def message(*, session: Session, escalation: Escalation, kind: str, public_url: str) -> tuple[str, str]:
-    """Subject and plain text of a notification."""
+    """Subject and plain text of a notification, with secrets and personal data masked.
+
+    The full context stays in escalq for the reviewer; only a masked excerpt goes out.
+    """
     assignee = session.get(Reviewer, escalation.assigned_to) if escalation.assigned_to else None
     link = f"{public_url.rstrip('/')}/escalations/{escalation.id}"
-    description = escalation.issue_description
-    short = description if len(description) <= 300 else description[:299] + "…"
-    subject = f"[escalq] {_HEADLINES.get(kind, 'Escalation')}: {short[:80]}"
+    # Mask before shortening: a secret cut in half by the excerpt would no longer be recognised.
+    short = shorten(masking.mask(escalation.issue_description), 300)
+    context = shorten(masking.mask(json.dumps(escalation.context_data, ensure_ascii=False)), 500)
+    headline = _HEADLINES.get(kind, "Escalation")
+    subject = f"[escalq] {headline}: {shorten(short, 80)}"
     text = (
-        f"{_HEADLINES.get(kind, 'Escalation')}\n"
+        f"{headline}\n"
         f"Priority: {escalation.priority.value}\n"
         f"Agent: {escalation.source_agent}\n"
         f"Description: {short}\n"
+        f"Context: {context}\n"
         f"Assignee: {assignee.display_name if assignee else 'nobody yet'}\n"
         f"Open: {link}\n"
     )

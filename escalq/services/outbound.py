@@ -1,18 +1,20 @@
 """Outbound configuration: retries, URL policy, notification channels and the categorizer."""
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 from functools import lru_cache
 
 from escalq.config import Settings, get_settings
 from escalq.integrations import email, llm
+from escalq.models import Priority
 from escalq.services import notifications
+from escalq.services.limits import Limits
 
 
 @dataclass(frozen=True)
 class Outbound:
-    """How escalq reaches the outside world, from the settings; tests hand in their own."""
+    """What escalq accepts and how it reaches the outside world, from the settings; tests hand in theirs."""
 
     delays: Sequence[float]
     lease: timedelta
@@ -21,6 +23,8 @@ class Outbound:
     channels: notifications.Channels
     ask_llm: Callable[[str, list[str]], str] | None
     llm_source: str
+    expire_after: dict[Priority, timedelta] = field(default_factory=lambda: expiry_defaults(Settings()))
+    limits: Limits = field(default_factory=lambda: Limits.from_settings(Settings()))
 
     @classmethod
     def from_settings(cls, settings: Settings) -> "Outbound":
@@ -69,7 +73,19 @@ class Outbound:
             ),
             ask_llm=ask,
             llm_source=f"openai:{settings.openai_model}",
+            expire_after=expiry_defaults(settings),
+            limits=Limits.from_settings(settings),
         )
+
+
+def expiry_defaults(settings: Settings) -> dict[Priority, timedelta]:
+    """How long each priority may wait unclaimed before it expires, unless the agent asked otherwise."""
+    return {
+        Priority.urgent: timedelta(minutes=settings.expire_urgent_after_min),
+        Priority.high: timedelta(minutes=settings.expire_high_after_min),
+        Priority.medium: timedelta(minutes=settings.expire_medium_after_min),
+        Priority.low: timedelta(minutes=settings.expire_low_after_min),
+    }
 
 
 @lru_cache

@@ -53,6 +53,12 @@ def begin_attempt(*, session: Session, task_id: uuid.UUID, now: datetime, lease:
     ).one_or_none()
 
 
+def still_held(*, session: Session, task: Task, attempt: int) -> bool:
+    """After slow outside work: is the task still this attempt's? A worker past its lease may have lost it."""
+    session.refresh(task, with_for_update=True)
+    return task.status == TaskStatus.running and task.attempts == attempt
+
+
 def succeed(*, session: Session, task: Task, now: datetime) -> None:
     """The attempt worked: the task is finished for good."""
     task.status, task.finished_at, task.lease_until, task.last_error = TaskStatus.done, now, None, None

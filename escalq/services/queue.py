@@ -12,6 +12,7 @@ from escalq.models import Agent, Escalation, Priority, Reviewer, Status
 from escalq.schemas.queue import QueuePage, QueueRow
 from escalq.services.auth import Principal
 from escalq.services.listing import EscalationFilter, Order, SortKey, count, list_page
+from escalq.services.text import shorten
 
 SHORT_DESCRIPTION = 140
 UNCLAIMED = (Status.pending, Status.assigned)
@@ -74,12 +75,6 @@ def _names(*, session: Session, ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, str
     return dict(found.all())
 
 
-def shorten(text: str, limit: int = SHORT_DESCRIPTION) -> str:
-    """One line, at most `limit` characters."""
-    flat = " ".join(text.split())
-    return flat if len(flat) <= limit else flat[: limit - 1] + "…"
-
-
 def is_stale(escalation: Escalation, *, stale_after: dict[Priority, timedelta], now: datetime) -> bool:
     """Unclaimed past its priority's timeout."""
     threshold = stale_after.get(escalation.priority)
@@ -102,11 +97,13 @@ def _row(
         bumped=escalation.bumped_at is not None,
         status=escalation.status.value,
         source_agent=escalation.source_agent,
-        description=shorten(escalation.issue_description),
+        description=shorten(escalation.issue_description, SHORT_DESCRIPTION),
         category=escalation.category or "",
         assignee=names.get(escalation.assigned_to, "") if escalation.assigned_to else "",
         mine=escalation.assigned_to == viewer.id,
         created_at=escalation.created_at.isoformat(),
         stale=is_stale(escalation, stale_after=stale_after, now=now),
         oncall_notified=escalation.oncall_notified_at is not None,
+        repeat_count=escalation.repeat_count,
+        loop_suspected=escalation.loop_suspected,
     )

@@ -48,6 +48,7 @@ def _webhook(*, session: Session, task: Task, config: Outbound, clock: Clock) ->
     escalation = session.get(Escalation, task.escalation_id)
     assert escalation is not None
     agent = session.exec(select(Agent).where(Agent.name == escalation.source_agent)).one()
+    attempt = task.attempts
     result = webhooks.send(
         url=task.payload["url"],
         message_id=task.payload["message_id"],
@@ -58,6 +59,11 @@ def _webhook(*, session: Session, task: Task, config: Outbound, clock: Clock) ->
         now=clock(),
     )
     now = clock()
+    if not outbox.still_held(session=session, task=task, attempt=attempt):
+        webhooks.log_attempt(
+            session=session, task=task, result=result, outcome="superseded", now=now, attempt=attempt
+        )
+        return None
     if result.succeeded:
         outbox.succeed(session=session, task=task, now=now)
         webhooks.log_attempt(session=session, task=task, result=result, outcome="succeeded", now=now)

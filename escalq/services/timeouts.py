@@ -85,7 +85,7 @@ def apply(
                     session=session,
                     escalation=escalation,
                     kind=rule.notice,
-                    emails=rule.recipients(session=session),
+                    emails=rule.recipients(session=session, now=now),
                     channels=channels,
                     now=now,
                 )

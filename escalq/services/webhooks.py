@@ -18,6 +18,8 @@ from escalq.services.errors import Conflict
 from escalq.services.urls import UnsafeUrl, check_on_delivery
 
 RESOLVED = "escalation.resolved"
+EXPIRED = "escalation.expired"
+INFO_REQUESTED = "escalation.info_requested"
 EXCERPT_BYTES = 1024
 
 
@@ -60,6 +62,41 @@ def resolution_body(*, escalation: Escalation, resolver: Reviewer) -> dict[str, 
     }
 
 
+def expired_body(*, escalation: Escalation) -> dict[str, Any]:
+    """The event body an agent receives when nobody claimed its escalation in time: use the fallback."""
+    assert escalation.expires_at is not None and escalation.expired_at is not None
+    return {
+        "type": EXPIRED,
+        "escalation_id": str(escalation.id),
+        "source_agent": escalation.source_agent,
+        "priority": escalation.priority.value,
+        "status": escalation.status.value,
+        "fallback": escalation.fallback,
+        "expires_at": escalation.expires_at.isoformat(),
+        "expired_at": escalation.expired_at.isoformat(),
+        "created_at": escalation.created_at.isoformat(),
+        "context_data": escalation.context_data,
+    }
+
+
+def info_requested_body(*, escalation: Escalation, reviewer: Reviewer, now: datetime) -> dict[str, Any]:
+    """The event body an agent receives when a reviewer hands the escalation back with a question."""
+    return {
+        "type": INFO_REQUESTED,
+        "escalation_id": str(escalation.id),
+        "source_agent": escalation.source_agent,
+        "priority": escalation.priority.value,
+        "status": escalation.status.value,
+        "question": escalation.info_question,
+        "reviewer": reviewer.display_name,
+        "reviewer_id": str(reviewer.id),
+        "requested_at": now.isoformat(),
+        "answer_path": f"/api/escalations/{escalation.id}/context",
+        "created_at": escalation.created_at.isoformat(),
+        "context_data": escalation.context_data,
+    }
+
+
 def queue(*, session: Session, escalation: Escalation, body: dict[str, Any], now: datetime) -> Task | None:
     """Record a delivery of `body` to the escalation's webhook, if it has one."""
     if not escalation.webhook_url:
@@ -80,7 +117,7 @@ def redeliver(*, session: Session, escalation_id: uuid.UUID, now: datetime) -> T
     ).first()
     if last is None:
         raise Conflict(
-            "this escalation has no webhook event to redeliver (no webhook_url, or not resolved yet)"
+            "this escalation has no webhook event to redeliver (no webhook_url, or nothing sent yet)"
         )
     return outbox.record(
         session=session,
@@ -133,16 +170,22 @@ def send(
 
 
 def log_attempt(
-    *, session: Session, task: Task, result: AttemptResult, outcome: str, now: datetime
+    *,
+    session: Session,
+    task: Task,
+    result: AttemptResult,
+    outcome: str,
+    now: datetime,
+    attempt: int | None = None,
 ) -> WebhookDelivery:
-    """Keep the attempt for the dashboard."""
+    """Keep the attempt for the dashboard; `attempt` defaults to the task's current one."""
     assert task.escalation_id is not None
     delivery = WebhookDelivery(
         task_id=task.id,
         escalation_id=task.escalation_id,
         event_type=task.payload["body"]["type"],
         url=task.payload["url"],
-        attempt=task.attempts,
+        attempt=task.attempts if attempt is None else attempt,
         at=now,
         duration_ms=result.duration_ms,
         http_status=result.http_status,

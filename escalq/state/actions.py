@@ -1,16 +1,28 @@
-"""Claim and resolve, shared by every page that shows escalations."""
+"""Claim, resolve and ask the agent, shared by every page that shows escalations."""
 
 import uuid
 
 import reflex as rx
+from sqlmodel import Session
 
 from escalq import jobs
 from escalq.clock import utc_now
-from escalq.services import escalations
+from escalq.models import Priority
+from escalq.services import escalations, handback, priorities
 from escalq.services.errors import DomainError
 from escalq.state.base import AuthState, in_session
 
 RESOLUTIONS = ["approved", "rejected", "answered", "other"]
+
+
+def claimed_notice(passed_over: int) -> str:
+    """What a claimer reads; a warning when older urgent escalations still wait for anyone."""
+    if passed_over == 0:
+        return "Claimed. It is yours now."
+    older = (
+        "1 older urgent escalation is" if passed_over == 1 else f"{passed_over} older urgent escalations are"
+    )
+    return f"Claimed — but {older} still unclaimed."
 
 
 class EscalationActions(AuthState):
@@ -21,10 +33,16 @@ class EscalationActions(AuthState):
     resolving_id: str = ""
     resolution: str = RESOLUTIONS[0]
     notes: str = ""
+    asking_id: str = ""
+    question: str = ""
 
     @rx.var
     def resolve_open(self) -> bool:
         return self.resolving_id != ""
+
+    @rx.var
+    def ask_open(self) -> bool:
+        return self.asking_id != ""
 
     async def refresh(self) -> None:
         """Reload what the page shows; pages override it."""
@@ -35,14 +53,19 @@ class EscalationActions(AuthState):
         if reviewer is None:
             return
         target = uuid.UUID(escalation_id)
+
+        def take(session: Session) -> int:
+            claimed = escalations.claim(session=session, escalation_id=target, by=reviewer, now=utc_now())
+            if claimed.priority == Priority.urgent:
+                return 0
+            return priorities.older_urgent_unclaimed(session=session, than=claimed)
+
         try:
-            await in_session(
-                lambda s: escalations.claim(session=s, escalation_id=target, by=reviewer, now=utc_now())
-            )
+            passed_over = await in_session(take)
         except DomainError as error:
             self._say(f"Could not claim: {error.message}", error=True)
         else:
-            self._say("Claimed. It is yours now.")
+            self._say(claimed_notice(passed_over), error=passed_over > 0)
             await in_session(lambda s: jobs.after_commit(session=s, escalation_id=target))
         await self.refresh()
 
@@ -85,6 +108,39 @@ class EscalationActions(AuthState):
             self._say(f"Resolved as {resolution}; the agent is being told.")
             await in_session(lambda s: jobs.after_commit(session=s, escalation_id=target))
         self.resolving_id = ""
+        await self.refresh()
+
+    @rx.event
+    def open_ask(self, escalation_id: str):
+        self.asking_id, self.question = escalation_id, ""
+
+    @rx.event
+    def close_ask(self):
+        self.asking_id = ""
+
+    @rx.event
+    def set_question(self, question: str):
+        self.question = question
+
+    @rx.event
+    async def ask(self):
+        """Hand the escalation back to its agent with the question; it returns with the answer."""
+        reviewer = await self.current_reviewer()
+        if reviewer is None or not self.asking_id:
+            return
+        target, question = uuid.UUID(self.asking_id), self.question
+        try:
+            await in_session(
+                lambda s: handback.request_info(
+                    session=s, escalation_id=target, by=reviewer, question=question, now=utc_now()
+                )
+            )
+        except DomainError as error:
+            self._say(f"Could not ask: {error.message}", error=True)
+        else:
+            self._say("Asked. It comes back to you when the agent answers.")
+            await in_session(lambda s: jobs.after_commit(session=s, escalation_id=target))
+        self.asking_id = ""
         await self.refresh()
 
     def _say(self, message: str, *, error: bool = False) -> None:

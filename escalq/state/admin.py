@@ -7,10 +7,11 @@ from typing import TypeVar
 import reflex as rx
 from sqlmodel import Session
 
+from escalq import jobs
 from escalq.clock import utc_now
 from escalq.models import Reviewer, Role
 from escalq.schemas.admin import AgentRow, ReviewerRow
-from escalq.services import admin, people
+from escalq.services import admin, oncall, people
 from escalq.services.errors import DomainError, Invalid, NotFound
 from escalq.state.base import AuthState, in_session
 
@@ -136,7 +137,7 @@ class AdminState(AuthState):
         on_call: bool | None = None,
         role: str | None = None,
     ) -> None:
-        def work(session: Session, by: Reviewer) -> str:
+        def work(session: Session, by: Reviewer) -> tuple[str, list[uuid.UUID], str]:
             changed = admin.set_reviewer_flags(
                 session=session,
                 reviewer_id=_id(reviewer_id, "reviewer"),
@@ -144,12 +145,25 @@ class AdminState(AuthState):
                 active=active,
                 on_call=on_call,
                 role=None if role is None else _role(role),
+                now=utc_now(),
             )
-            return changed.email
+            # The on-call flag changes who the nav bar shows as on call.
+            return changed.reviewer.email, changed.touched, oncall.names_at(session=session, at=utc_now())
 
-        email = await self._act(work)
-        if email is not None:
-            self.notice = f"{email}: {what}."
+        done = await self._act(work)
+        if done is None:
+            return
+        email, touched, self.on_call_names = done
+        self.notice = f"{email}: {what}."
+        if touched:
+            self.notice += f" {len(touched)} escalation(s) {'assigned' if active else 'handed back'}."
+
+            def tell(session: Session) -> None:
+                # Committed now: queue what assignment recorded and update the dashboards, as claims do.
+                for escalation_id in touched:
+                    jobs.after_commit(session=session, escalation_id=escalation_id)
+
+            await in_session(tell)
 
     @rx.event
     async def set_active(self, reviewer_id: str, active: bool):

@@ -10,7 +10,7 @@ from sqlmodel import Session
 from escalq.clock import utc_now
 from escalq.db import session_scope
 from escalq.models import Reviewer, Role
-from escalq.services import sessions
+from escalq.services import oncall, sessions
 
 P = ParamSpec("P")
 T = TypeVar("T")
@@ -34,6 +34,7 @@ class AuthState(rx.State):
     reviewer_id: str = ""
     reviewer_name: str = ""
     role: str = ""
+    on_call_names: str = ""  # the nav bar's "On call now", refreshed with the reviewer
 
     @rx.var
     def signed_in(self) -> bool:
@@ -55,7 +56,13 @@ class AuthState(rx.State):
     async def current_reviewer(self) -> Reviewer | None:
         """The reviewer behind the token, fresh from the database (roles can change)."""
         token = self.token
-        reviewer = await in_session(lambda s: sessions.reviewer_for(session=s, token=token, now=utc_now()))
+
+        def read(session: Session) -> tuple[Reviewer | None, str]:
+            now = utc_now()
+            reviewer = sessions.reviewer_for(session=session, token=token, now=now)
+            return reviewer, oncall.names_at(session=session, at=now) if reviewer else ""
+
+        reviewer, self.on_call_names = await in_session(read)
         self._remember(reviewer)
         return reviewer
 

@@ -3,11 +3,13 @@
 import uuid
 
 import reflex as rx
+from sqlmodel import Session
 
 from escalq import jobs
 from escalq.clock import utc_now
 from escalq.schemas.detail import EscalationView
-from escalq.services import detail, webhooks
+from escalq.schemas.handback import ContextUpdateRow, Exchange
+from escalq.services import detail, handback, webhooks
 from escalq.services.errors import DomainError
 from escalq.state import live
 from escalq.state.actions import EscalationActions
@@ -17,6 +19,9 @@ from escalq.state.base import in_session
 class DetailState(EscalationActions):
     escalation: EscalationView | None = None
     missing: str = ""
+    open_question: str = ""
+    asked_by: str = ""
+    updates: list[ContextUpdateRow] = []
 
     def _escalation_id(self) -> uuid.UUID | None:
         try:
@@ -29,11 +34,21 @@ class DetailState(EscalationActions):
         if target is None:
             self.escalation, self.missing = None, "That is not an escalation id."
             return
+
+        def read(session: Session) -> tuple[EscalationView, Exchange]:
+            return (
+                detail.view(session=session, escalation_id=target),
+                handback.exchange(session=session, escalation_id=target),
+            )
+
         try:
-            self.escalation = await in_session(lambda s: detail.view(session=s, escalation_id=target))
+            self.escalation, exchange = await in_session(read)
             self.missing = ""
         except DomainError as error:
             self.escalation, self.missing = None, error.message
+            return
+        self.open_question, self.asked_by = exchange.question, exchange.asked_by
+        self.updates = exchange.updates
 
     @rx.event
     async def load(self):
@@ -43,7 +58,7 @@ class DetailState(EscalationActions):
 
     @rx.event
     async def redeliver(self):
-        """Queue the resolution webhook again (same webhook-id, so the agent can dedupe)."""
+        """Queue the latest webhook event again (same webhook-id, so the agent can dedupe)."""
         if await self.current_reviewer() is None or (target := self._escalation_id()) is None:
             return
         try:

@@ -49,6 +49,7 @@ class MetricsState(AuthState):
     fig_reasons: go.Figure = go.Figure()
     fig_backlog: go.Figure = go.Figure()
     fig_sla: go.Figure = go.Figure()
+    fig_sla_reviewer: go.Figure = go.Figure()
 
     @rx.var
     def agent_options(self) -> list[str]:
@@ -109,6 +110,7 @@ class MetricsState(AuthState):
         self.fig_reasons = charts.top_reasons(found.top_reasons)
         self.fig_backlog = charts.backlog(found.backlog)
         self.fig_sla = charts.sla_breaches(found.sla_breaches)
+        self.fig_sla_reviewer = charts.sla_by_reviewer(found.sla_by_reviewer)
 
     @rx.event
     async def set_preset(self, preset: str | list[str]):

@@ -7,7 +7,7 @@ from escalq.clock import utc_now
 from escalq.config import get_settings
 from escalq.models import OPEN_STATUSES, Priority, Status
 from escalq.schemas.queue import QueuePage, QueueRow
-from escalq.services import queue, timeouts
+from escalq.services import limits, queue, timeouts
 from escalq.services.listing import EscalationFilter, Order, SortKey
 from escalq.state import live
 from escalq.state.actions import EscalationActions
@@ -17,10 +17,24 @@ PAGE_SIZE = 50
 STATUS_CHOICES = ["open", *[s.value for s in Status], "all"]
 
 
+def _throttled(session: Session) -> str:
+    """Agents refused right now (rate limit or budget), for a warning above the queue."""
+    agents = limits.throttled_agents(session=session, now=utc_now())
+    if not agents:
+        return ""
+    named = "; ".join(
+        f"{a.name} ({a.throttled_reason}) until {a.throttled_until:%H:%M} UTC"
+        for a in agents
+        if a.throttled_until
+    )
+    return f"Throttled agents, their escalations are refused: {named}"
+
+
 class QueueState(EscalationActions):
     rows: list[QueueRow] = []
     total: int = 0
     agents: list[str] = []
+    throttled: str = ""
     sort: str = SortKey.priority.value
     order: str = Order.desc.value
     status_filter: str = "open"
@@ -60,7 +74,7 @@ class QueueState(EscalationActions):
         filters, cursor = self._filters(), (self.cursors[-1] if self.cursors else None)
         sort, order, scope = SortKey(self.sort), Order(self.order), queue.Scope(self.scope)
 
-        def read(session: Session) -> tuple[QueuePage, list[str]]:
+        def read(session: Session) -> tuple[QueuePage, list[str], str]:
             found = queue.page(
                 session=session,
                 viewer=reviewer,
@@ -73,9 +87,9 @@ class QueueState(EscalationActions):
                 stale_after=timeouts.thresholds(settings),
                 now=utc_now(),
             )
-            return found, queue.agent_names(session=session)
+            return found, queue.agent_names(session=session), _throttled(session)
 
-        found, self.agents = await in_session(read)
+        found, self.agents, self.throttled = await in_session(read)
         self.rows, self.total, self.next_cursor = found.rows, found.total, found.next_cursor or ""
 
     @rx.event

@@ -1,5 +1,6 @@
 """Round-robin assignment of new escalations over the active reviewers."""
 
+import itertools
 import threading
 import uuid
 from collections import Counter
@@ -11,11 +12,14 @@ from escalq.models import EscalationEvent
 from tests.factories import make_agent, make_reviewer, make_reviewers
 
 URL = "/api/escalations"
+_cases = itertools.count(1)
 
 
 def create(client, agent) -> dict:
     response = client.post(
-        URL, headers=agent.headers, json={"issue_description": "Help", "priority": "medium"}
+        URL,
+        headers=agent.headers,
+        json={"issue_description": f"Help with case {next(_cases)}", "priority": "medium"},
     )
     assert response.status_code == 201, response.text
     return response.json()

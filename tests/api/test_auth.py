@@ -80,9 +80,15 @@ def test_bearer_and_x_api_key_are_both_accepted(client, session):
     agent = make_agent(session)
 
     by_bearer = client.post(
-        "/api/escalations", headers={"Authorization": f"Bearer {agent.api_key}"}, json=NEW
+        "/api/escalations",
+        headers={"Authorization": f"Bearer {agent.api_key}"},
+        json={**NEW, "issue_description": "Refund for order 1?"},
     )
-    by_header = client.post("/api/escalations", headers={"X-API-Key": agent.api_key}, json=NEW)
+    by_header = client.post(
+        "/api/escalations",
+        headers={"X-API-Key": agent.api_key},
+        json={**NEW, "issue_description": "Refund for order 2?"},
+    )
 
     assert by_bearer.status_code == 201, by_bearer.text
     assert by_header.status_code == 201, by_header.text

@@ -3,6 +3,7 @@
 import uuid
 from datetime import UTC, datetime, timedelta
 
+from escalq.config import get_settings
 from escalq.models import Escalation
 from tests.factories import make_agent, make_escalation, make_reviewer
 
@@ -51,6 +52,17 @@ def test_create_returns_the_whole_escalation(client, session):
         "resolution",
         "resolution_notes",
         "webhook_url",
+        "category",
+        "bumped_at",
+        "expires_at",
+        "fallback",
+        "dedupe_key",
+        "repeat_count",
+        "loop_suspected",
+        "related_to",
+        "info_question",
+        "duplicate",
+        "pool",
     }
     assert created["source_agent"] == "billing-bot"
     assert created["issue_description"] == "Refund of $2,400 exceeds my limit"
@@ -65,6 +77,20 @@ def test_create_returns_the_whole_escalation(client, session):
     assert created["resolved_at"] is None
     assert created["resolved_by"] is None
     assert created["resolution"] is None
+    assert created["resolution_notes"] is None
+    assert created["category"] is None  # categorization runs later, in a worker
+    assert created["bumped_at"] is None
+    # No expiry asked for: the urgent default deadline, counted from creation.
+    expires_after = timedelta(minutes=get_settings().expire_urgent_after_min)
+    assert assert_utc_iso(created["expires_at"]) - assert_utc_iso(created["created_at"]) == expires_after
+    assert created["fallback"] is None
+    assert created["dedupe_key"] is None
+    assert created["repeat_count"] == 0
+    assert created["loop_suspected"] is False
+    assert created["related_to"] is None
+    assert created["info_question"] is None
+    assert created["duplicate"] is False
+    assert created["pool"] == {"active_reviewers": 1, "on_call_now": False}
 
     stored = session.get(Escalation, uuid.UUID(created["id"]))
     assert stored is not None

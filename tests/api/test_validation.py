@@ -54,9 +54,6 @@ def agent(session):
         pytest.param(
             {**VALID, "issue_description": " \n\t "}, "body.issue_description", id="description whitespace"
         ),
-        pytest.param(
-            {**VALID, "issue_description": "x" * 20_001}, "body.issue_description", id="description too long"
-        ),
         pytest.param({**VALID, "issue_description": 42}, "body.issue_description", id="description number"),
         pytest.param(
             {**VALID, "issue_description": ["a", "b"]}, "body.issue_description", id="description list"
@@ -106,12 +103,18 @@ def test_malformed_json_body_is_422(client, session, agent, content):
 
 
 def test_body_just_under_the_limit_is_parsed(client, session, agent):
-    # A body near, but under, max_body_bytes reaches validation (here: description too long).
+    # A body near, but under, max_body_bytes reaches validation (here: description too long), so the
+    # answer names the field and counts characters, unlike the body-size middleware's answer.
     description = "x" * (get_settings().max_body_bytes - 100)
 
     response = client.post(URL, headers=agent.headers, json={**VALID, "issue_description": description})
 
-    assert_names_field(response, "body.issue_description")
+    assert response.status_code == 413, response.text
+    assert response.headers["content-type"] == "application/problem+json"
+    body = response.json()
+    assert [error["field"] for error in body["errors"]] == ["body.issue_description"]
+    assert f"issue_description is {len(description)} characters" in body["detail"]
+    assert rows_written(session) == (0, 0)
 
 
 def test_oversized_body_is_413_problem(client, session, agent):

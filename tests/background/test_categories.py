@@ -108,10 +108,10 @@ def test_without_a_key_the_local_rules_are_deterministic(session, clock, openai_
     config = Outbound.from_settings(Settings(openai_api_key=None, openai_base_url=f"{openai_server.url}/v1"))
     assert config.ask_llm is None
     first = make_escalation(
-        session, agent.agent, description="Suspicious login from a new country", now=clock()
+        session, agent.agent, description="Suspicious login from a new country, session 1", now=clock()
     )
     second = make_escalation(
-        session, agent.agent, description="Suspicious login from a new country", now=clock()
+        session, agent.agent, description="Suspicious login from a new country, session 2", now=clock()
     )
     third = make_escalation(
         session, agent.agent, description="Please approve this newsletter draft", now=clock()

@@ -22,7 +22,9 @@ DESCRIPTION = "Customer threatens legal action over a double charge of 4,200 EUR
 
 def create(session, agent, config, clock, priority=Priority.urgent):
     data = EscalationCreate(issue_description=DESCRIPTION, priority=priority)
-    escalation = escalations.create(session=session, data=data, agent=agent, outbound=config, now=clock())
+    escalation = escalations.create(
+        session=session, data=data, agent=agent, outbound=config, now=clock()
+    ).escalation
     session.commit()
     return escalation
 

@@ -1,5 +1,7 @@
 """Webhook targets may not reach our own network: refused at creation and again at delivery."""
 
+import itertools
+
 import pytest
 from sqlmodel import select
 
@@ -19,17 +21,20 @@ INTERNAL_TARGETS = [
     "http://localhost:8080/hook",
 ]
 UNRESOLVABLE = "https://escalq-receiver.invalid/hook"
+_cases = itertools.count(1)
 
 
 def create(session, agent, webhook_url, *, allow_private):
-    data = EscalationCreate(issue_description="Refund", priority=Priority.high, webhook_url=webhook_url)
+    data = EscalationCreate(
+        issue_description=f"Refund for case {next(_cases)}", priority=Priority.high, webhook_url=webhook_url
+    )
     return escalations.create(
         session=session,
         data=data,
         agent=agent,
         outbound=make_outbound(allow_private=allow_private),
         now=utc_now(),
-    )
+    ).escalation
 
 
 @pytest.mark.parametrize("url", INTERNAL_TARGETS)

@@ -53,50 +53,52 @@ def test_list_agents_shows_live_key_prefixes_and_status(session, now):
     assert rows[1].disabled and rows[1].key_prefixes == key_prefix(beta.api_key)
 
 
-def test_flags_change_only_what_is_given(session):
+def test_flags_change_only_what_is_given(session, now):
     admin = make_reviewer(session, "admin@example.com", role=Role.admin).reviewer
     rev = make_reviewer(session, "rev@example.com").reviewer
 
-    set_reviewer_flags(session=session, reviewer_id=rev.id, by=admin, on_call=True)
+    set_reviewer_flags(session=session, reviewer_id=rev.id, by=admin, now=now, on_call=True)
     assert (rev.active, rev.on_call, rev.role) == (True, True, Role.reviewer)
 
-    set_reviewer_flags(session=session, reviewer_id=rev.id, by=admin, active=False, role=Role.manager)
+    set_reviewer_flags(
+        session=session, reviewer_id=rev.id, by=admin, now=now, active=False, role=Role.manager
+    )
     assert (rev.active, rev.on_call, rev.role) == (False, True, Role.manager)
 
-    set_reviewer_flags(session=session, reviewer_id=rev.id, by=admin, active=True, on_call=False)
+    set_reviewer_flags(session=session, reviewer_id=rev.id, by=admin, now=now, active=True, on_call=False)
     [row] = [r for r in list_reviewers(session=session) if r.id == str(rev.id)]
     assert (row.active, row.on_call, row.role) == (True, False, "manager")
 
 
-def test_the_last_admin_cannot_be_demoted_but_may_leave_the_pool(session):
+def test_the_last_admin_cannot_be_demoted_but_may_leave_the_pool(session, now):
     admin = make_reviewer(session, "admin@example.com", role=Role.admin).reviewer
 
     with pytest.raises(Conflict, match="you are the last admin"):
-        set_reviewer_flags(session=session, reviewer_id=admin.id, by=admin, role=Role.manager)
+        set_reviewer_flags(session=session, reviewer_id=admin.id, by=admin, now=now, role=Role.manager)
     assert admin.role == Role.admin
 
-    set_reviewer_flags(session=session, reviewer_id=admin.id, by=admin, active=False, on_call=True)
+    set_reviewer_flags(session=session, reviewer_id=admin.id, by=admin, now=now, active=False, on_call=True)
     assert (admin.active, admin.on_call, admin.role) == (False, True, Role.admin)
 
 
-def test_an_admin_may_step_down_when_another_active_admin_remains(session):
+def test_an_admin_may_step_down_when_another_active_admin_remains(session, now):
     admin = make_reviewer(session, "admin@example.com", role=Role.admin).reviewer
     other = make_reviewer(session, "other@example.com", role=Role.admin).reviewer
 
-    set_reviewer_flags(session=session, reviewer_id=admin.id, by=admin, active=False)
-    set_reviewer_flags(session=session, reviewer_id=admin.id, by=admin, role=Role.reviewer)
+    set_reviewer_flags(session=session, reviewer_id=admin.id, by=admin, now=now, active=False)
+    set_reviewer_flags(session=session, reviewer_id=admin.id, by=admin, now=now, role=Role.reviewer)
 
     assert (admin.active, admin.role) == (False, Role.reviewer)
     with pytest.raises(Conflict, match=r"other@example\.com is the last admin"):
-        set_reviewer_flags(session=session, reviewer_id=other.id, by=admin, role=Role.manager)
+        set_reviewer_flags(session=session, reviewer_id=other.id, by=admin, now=now, role=Role.manager)
 
 
-def test_the_last_admin_cannot_be_demoted_even_when_out_of_the_pool(session):
+def test_the_last_admin_cannot_be_demoted_even_when_out_of_the_pool(session, now):
     admin = make_reviewer(session, "admin@example.com", role=Role.admin, active=False).reviewer
 
-    set_reviewer_flags(session=session, reviewer_id=admin.id, by=admin, active=False)
+    set_reviewer_flags(session=session, reviewer_id=admin.id, by=admin, now=now, active=False)
     with pytest.raises(Conflict, match="you are the last admin"):
-        set_reviewer_flags(session=session, reviewer_id=admin.id, by=admin, role=Role.reviewer)
+        set_reviewer_flags(session=session, reviewer_id=admin.id, by=admin, now=now, role=Role.reviewer)
 
 
 def test_disabling_an_agent_locks_its_key_out_and_enabling_lets_it_back(session):
@@ -144,9 +146,9 @@ def test_unknown_ids_are_not_found(session, now):
     missing = uuid.uuid4()
 
     with pytest.raises(NotFound):
-        set_reviewer_flags(session=session, reviewer_id=missing, by=admin, on_call=True)
+        set_reviewer_flags(session=session, reviewer_id=missing, by=admin, now=now, on_call=True)
     with pytest.raises(NotFound):
-        set_reviewer_flags(session=session, reviewer_id=missing, by=admin, role=Role.manager)
+        set_reviewer_flags(session=session, reviewer_id=missing, by=admin, now=now, role=Role.manager)
     with pytest.raises(NotFound):
         set_agent_disabled(session=session, agent_id=missing, disabled=True)
     with pytest.raises(NotFound):

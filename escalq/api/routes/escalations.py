@@ -3,7 +3,8 @@
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Header, Query
+from fastapi.responses import JSONResponse
 from pydantic import AwareDatetime
 
 from escalq import jobs
@@ -12,6 +13,7 @@ from escalq.clock import utc_now
 from escalq.models import Priority, Status
 from escalq.schemas.escalation import (
     EscalationCreate,
+    EscalationCreated,
     EscalationDetail,
     EscalationOut,
     EscalationPage,
@@ -19,7 +21,8 @@ from escalq.schemas.escalation import (
     RedeliveryOut,
     ResolveIn,
 )
-from escalq.services import escalations, webhooks
+from escalq.services import escalations, idempotency, repeats, webhooks
+from escalq.services.errors import Throttled
 from escalq.services.listing import EscalationFilter, Order, SortKey, list_page
 from escalq.services.outbound import configured
 
@@ -27,15 +30,61 @@ router = APIRouter(prefix="/api/escalations", tags=["escalations"])
 DEFAULT_ORDER = {SortKey.priority: Order.desc, SortKey.created_at: Order.desc, SortKey.status: Order.asc}
 
 
-@router.post("", status_code=201)
-def create_escalation(body: EscalationCreate, session: SessionDep, agent: AgentDep) -> EscalationOut:
+@router.post(
+    "",
+    status_code=201,
+    response_model=EscalationCreated,
+    responses={
+        200: {"model": EscalationCreated, "description": "A repeat of an open escalation, folded into it"},
+        413: {
+            "description": "issue_description or context_data over its limit (the answer gives both sizes)"
+        },
+        429: {"description": "Over the agent's rate limit or daily budget; see Retry-After"},
+    },
+)
+def create_escalation(
+    body: EscalationCreate,
+    session: SessionDep,
+    agent: AgentDep,
+    idempotency_key: Annotated[
+        str | None, Header(description="Retries with the same key get the first answer and create nothing")
+    ] = None,
+) -> JSONResponse:
     """Open an escalation for a human (agent key); it is assigned round-robin when anyone is active."""
-    escalation = escalations.create(
-        session=session, data=body, agent=agent, outbound=configured(), now=utc_now()
-    )
+    now, request_hash = utc_now(), idempotency.fingerprint(body.model_dump(mode="json", exclude_unset=True))
+    if idempotency_key is not None:
+        repeats.lock_agent(session=session, agent=agent)
+        stored = idempotency.replay(
+            session=session, agent=agent, key=idempotency_key, request_hash=request_hash
+        )
+        if stored is not None:
+            return JSONResponse(
+                stored.response, status_code=stored.status_code, headers={"Idempotent-Replayed": "true"}
+            )
+    try:
+        created = escalations.create(session=session, data=body, agent=agent, outbound=configured(), now=now)
+    except Throttled:
+        session.commit()  # keep the tripped breaker, so the dashboard shows the agent
+        raise
+    answer = EscalationCreated(
+        **EscalationOut.model_validate(created.escalation).model_dump(),
+        duplicate=created.duplicate,
+        pool=escalations.pool_status(session=session, now=now),
+    ).model_dump(mode="json")
+    status_code = 200 if created.duplicate else 201
+    if idempotency_key is not None:
+        idempotency.remember(
+            session=session,
+            agent=agent,
+            key=idempotency_key,
+            request_hash=request_hash,
+            status_code=status_code,
+            response=answer,
+            now=now,
+        )
     session.commit()
-    jobs.after_commit(session=session, escalation_id=escalation.id)
-    return EscalationOut.model_validate(escalation)
+    jobs.after_commit(session=session, escalation_id=created.escalation.id)
+    return JSONResponse(answer, status_code=status_code)
 
 
 @router.get("")

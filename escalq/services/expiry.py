@@ -1,0 +1,57 @@
+"""Expiry: past its deadline and still unclaimed, an escalation expires and its agent uses its fallback."""
+
+import uuid
+from datetime import datetime
+
+from sqlalchemy import update
+from sqlmodel import Session, col, select
+
+from escalq.models import Escalation, Status
+from escalq.services import webhooks
+from escalq.services.audit import record_event
+
+UNCLAIMED = (Status.pending, Status.assigned)
+
+
+def expire_due(*, session: Session, now: datetime) -> list[uuid.UUID]:
+    """Expire every unclaimed escalation whose deadline has passed, audit it and queue its webhook.
+
+    An expiry is not a decision: resolution and resolved_by stay empty. One UPDATE takes the rows
+    (locked in id order, re-checked after any concurrent change), so two schedulers expire each once.
+    """
+    due = (
+        select(col(Escalation.id), col(Escalation.status))
+        .where(col(Escalation.status).in_(UNCLAIMED), col(Escalation.expires_at) <= now)
+        .order_by(col(Escalation.id))
+        .with_for_update()
+        .subquery()
+    )
+    statement = (
+        update(Escalation)
+        .where(col(Escalation.id) == due.c.id, col(Escalation.status).in_(UNCLAIMED))
+        .values(status=Status.expired, expired_at=now)
+        .returning(Escalation, due.c.status)
+    )
+    expired: list[uuid.UUID] = []
+    rows = session.execute(
+        statement, execution_options={"populate_existing": True, "synchronize_session": False}
+    )
+    for escalation, previous in rows.all():
+        record_event(
+            session=session,
+            escalation=escalation,
+            action="expired",
+            from_status=Status(previous),
+            actor=None,
+            now=now,
+            details={"fallback": escalation.fallback, "expires_at": _iso(escalation.expires_at)},
+        )
+        webhooks.queue(
+            session=session, escalation=escalation, body=webhooks.expired_body(escalation=escalation), now=now
+        )
+        expired.append(escalation.id)
+    return expired
+
+
+def _iso(at: datetime | None) -> str | None:
+    return None if at is None else at.isoformat()

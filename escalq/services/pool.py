@@ -1,0 +1,70 @@
+"""The round-robin pool changing: waiting escalations go to whoever joins, a leaver's go back to the pool."""
+
+import uuid
+from datetime import datetime
+
+from sqlalchemy import case
+from sqlmodel import Session, col, select
+
+from escalq.models import PRIORITY_RANK, Escalation, Reviewer, Status
+from escalq.services import escalations
+from escalq.services.audit import record_event
+from escalq.services.auth import Principal
+
+_URGENT_FIRST = (
+    case(
+        {priority.value: rank for priority, rank in PRIORITY_RANK.items()}, value=col(Escalation.priority)
+    ).desc(),
+    col(Escalation.created_at),
+    col(Escalation.id),
+)
+
+
+def assign_pending(*, session: Session, now: datetime) -> list[uuid.UUID]:
+    """Hand every pending escalation to the pool, urgent first then oldest; returns those assigned."""
+    waiting = session.exec(
+        select(Escalation)
+        .where(col(Escalation.status) == Status.pending)
+        .order_by(*_URGENT_FIRST)
+        .with_for_update(),
+        execution_options={"populate_existing": True},
+    ).all()
+    assigned = []
+    for escalation in waiting:
+        if escalations.assign(session=session, escalation=escalation, now=now) is None:
+            break  # the pool is empty after all
+        assigned.append(escalation.id)
+    return assigned
+
+
+def hand_back(*, session: Session, reviewer: Reviewer, by: Reviewer, now: datetime) -> list[uuid.UUID]:
+    """Return what `reviewer` holds but has not claimed to round-robin; returns the escalations touched.
+
+    Each goes back to pending (audited as handed_back) and straight to the next active reviewer, or stays
+    pending when there is none. Call it once `reviewer` is out of the pool, so they are not picked again.
+    """
+    held = session.exec(
+        select(Escalation)
+        .where(col(Escalation.assigned_to) == reviewer.id, col(Escalation.status) == Status.assigned)
+        .order_by(*_URGENT_FIRST)
+        .with_for_update(),
+        execution_options={"populate_existing": True},
+    ).all()
+    for escalation in held:
+        escalation.status, escalation.assigned_to = Status.pending, None
+        session.add(escalation)
+        record_event(
+            session=session,
+            escalation=escalation,
+            action="handed_back",
+            from_status=Status.assigned,
+            actor=Principal(reviewer=by),
+            now=now,
+            details={
+                "previously_assigned_to": str(reviewer.id),
+                "reviewer": reviewer.display_name,
+                "reason": "left the pool",
+            },
+        )
+        escalations.assign(session=session, escalation=escalation, now=now)
+    return [escalation.id for escalation in held]
