@@ -33,7 +33,7 @@ def nav_bar(
 def _on_call(names: rx.Var[str]) -> rx.Component:
     return rx.text(
         "On call now: ",
-        rx.cond(names != "", rx.text.strong(names), rx.text.em("nobody")),
+        rx.cond(names != "", rx.text.strong(names), rx.text("nobody", as_="span", color_scheme="gray")),
         size="2",
         id="nav-on-call",
     )

@@ -145,7 +145,7 @@ def queue_page() -> rx.Component:
         rx.vstack(
             rx.hstack(
                 rx.heading("Queue", size="6"),
-                rx.badge(QueueState.total.to_string() + " escalations", variant="soft", id="queue-total"),
+                rx.badge(QueueState.total_label, variant="soft", id="queue-total"),
                 align="center",
             ),
             _filters(),

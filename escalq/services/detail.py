@@ -6,7 +6,7 @@ from typing import Any
 
 from sqlmodel import Session
 
-from escalq.models import Escalation, Reviewer
+from escalq.models import Escalation, Reviewer, Status
 from escalq.schemas.detail import ContextSection, DeliveryRow, EscalationView, EventRow, NotificationRow
 from escalq.services import audit, notifications, webhooks
 from escalq.services.errors import NotFound
@@ -17,7 +17,9 @@ def view(*, session: Session, escalation_id: uuid.UUID) -> EscalationView:
     escalation = session.get(Escalation, escalation_id)
     if escalation is None:
         raise NotFound(f"no escalation {escalation_id}")
-    holder = session.get(Reviewer, escalation.assigned_to) if escalation.assigned_to else None
+    # Once it is closed nobody holds it; the resolution line says who decided.
+    held = escalation.assigned_to is not None and escalation.status not in (Status.resolved, Status.expired)
+    holder = session.get(Reviewer, escalation.assigned_to) if held else None
     resolver = session.get(Reviewer, escalation.resolved_by) if escalation.resolved_by else None
     since = escalation.claimed_at or escalation.assigned_at
     return EscalationView(

@@ -45,6 +45,10 @@ class QueueState(EscalationActions):
     next_cursor: str = ""
 
     @rx.var
+    def total_label(self) -> str:
+        return f"{self.total} escalation" + ("" if self.total == 1 else "s")
+
+    @rx.var
     def page_number(self) -> int:
         return len(self.cursors) + 1
 
