@@ -2,6 +2,23 @@
 
 import reflex as rx
 
+from escalq.state.base import AuthState
+
+
+def signed_in_page(state: type[AuthState], *children: rx.Component) -> rx.Component:
+    """A page for a signed-in reviewer: the top bar of `state` (any AuthState), then `children`."""
+    return rx.container(
+        nav_bar(
+            name=state.reviewer_name,
+            is_admin=state.is_admin,
+            is_manager=state.is_manager,
+            on_logout=state.logout,
+            on_call=state.on_call_names,
+        ),
+        *children,
+        size="4",
+    )
+
 
 def nav_bar(
     *,
@@ -9,7 +26,7 @@ def nav_bar(
     is_admin: rx.Var[bool],
     is_manager: rx.Var[bool],
     on_logout: rx.EventHandler,
-    on_call: rx.Var[str] | None = None,
+    on_call: rx.Var[str],
 ) -> rx.Component:
     """`on_call`: the display names of whoever is on call now, comma-separated ("" for nobody)."""
     return rx.hstack(
@@ -18,7 +35,7 @@ def nav_bar(
         rx.cond(is_manager, rx.link("Metrics", href="/metrics", id="nav-metrics")),
         rx.cond(is_admin, rx.link("Admin", href="/admin", id="nav-admin")),
         rx.spacer(),
-        _on_call(on_call) if on_call is not None else rx.fragment(),
+        _on_call(on_call),
         rx.text(name, size="2", color_scheme="gray", id="nav-user"),
         rx.color_mode.button(size="1", variant="ghost"),
         rx.button("Log out", size="1", variant="soft", on_click=on_logout, id="logout"),

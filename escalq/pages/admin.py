@@ -2,7 +2,7 @@
 
 import reflex as rx
 
-from escalq.components.nav import nav_bar
+from escalq.components.nav import signed_in_page
 from escalq.components.oncall import oncall_section
 from escalq.schemas.admin import AgentRow, ReviewerRow
 from escalq.state.admin import ROLES, AdminState
@@ -272,14 +272,8 @@ def _reveal() -> rx.Component:
 
 
 def admin() -> rx.Component:
-    return rx.container(
-        nav_bar(
-            name=AdminState.reviewer_name,
-            is_admin=AdminState.is_admin,
-            is_manager=AdminState.is_manager,
-            on_logout=AdminState.logout,
-            on_call=AdminState.on_call_names,
-        ),
+    return signed_in_page(
+        AdminState,
         rx.vstack(
             rx.heading("Admin", size="6"),
             _messages(),
@@ -290,5 +284,4 @@ def admin() -> rx.Component:
             spacing="5",
             padding_y="1.5em",
         ),
-        size="4",
     )

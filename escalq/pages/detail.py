@@ -6,7 +6,7 @@ from typing import Any
 import reflex as rx
 
 from escalq.components.badges import priority_badge, status_badge
-from escalq.components.nav import nav_bar
+from escalq.components.nav import signed_in_page
 from escalq.components.resolve import notice, resolve_dialog
 from escalq.schemas.detail import ContextSection, DeliveryRow, EventRow, NotificationRow
 from escalq.schemas.handback import ContextUpdateRow
@@ -301,14 +301,8 @@ def _body() -> rx.Component:
 
 
 def detail_page() -> rx.Component:
-    return rx.container(
-        nav_bar(
-            name=DetailState.reviewer_name,
-            is_admin=DetailState.is_admin,
-            is_manager=DetailState.is_manager,
-            on_logout=DetailState.logout,
-            on_call=DetailState.on_call_names,
-        ),
+    return signed_in_page(
+        DetailState,
         rx.box(
             rx.cond(
                 DetailState.escalation,
@@ -319,5 +313,4 @@ def detail_page() -> rx.Component:
             ),
             padding_y="1.5em",
         ),
-        size="4",
     )

@@ -3,7 +3,7 @@
 import plotly.graph_objects as go
 import reflex as rx
 
-from escalq.components.nav import nav_bar
+from escalq.components.nav import signed_in_page
 from escalq.state.metrics import PRESETS, MetricsState
 
 ROUTE = "/metrics"
@@ -59,14 +59,8 @@ def _chart(figure: rx.Var[go.Figure]) -> rx.Component:
 
 
 def metrics_page() -> rx.Component:
-    return rx.container(
-        nav_bar(
-            name=MetricsState.reviewer_name,
-            is_admin=MetricsState.is_admin,
-            is_manager=MetricsState.is_manager,
-            on_logout=MetricsState.logout,
-            on_call=MetricsState.on_call_names,
-        ),
+    return signed_in_page(
+        MetricsState,
         rx.vstack(
             rx.heading("Metrics", size="6"),
             _controls(),
@@ -98,5 +92,4 @@ def metrics_page() -> rx.Component:
             spacing="4",
             padding_y="1.5em",
         ),
-        size="4",
     )

@@ -3,7 +3,7 @@
 import reflex as rx
 
 from escalq.components.badges import priority_badge, status_badge
-from escalq.components.nav import nav_bar
+from escalq.components.nav import signed_in_page
 from escalq.components.resolve import notice, resolve_dialog
 from escalq.schemas.queue import QueueRow
 from escalq.state.queue import STATUS_CHOICES, QueueState
@@ -134,14 +134,8 @@ def _filters() -> rx.Component:
 
 
 def queue_page() -> rx.Component:
-    return rx.container(
-        nav_bar(
-            name=QueueState.reviewer_name,
-            is_admin=QueueState.is_admin,
-            is_manager=QueueState.is_manager,
-            on_logout=QueueState.logout,
-            on_call=QueueState.on_call_names,
-        ),
+    return signed_in_page(
+        QueueState,
         rx.vstack(
             rx.hstack(
                 rx.heading("Queue", size="6"),
@@ -194,5 +188,4 @@ def queue_page() -> rx.Component:
             spacing="4",
             padding_y="1.5em",
         ),
-        size="4",
     )
