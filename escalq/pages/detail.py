@@ -1,14 +1,12 @@
 """One escalation: description, context, who holds it, questions to its agent, timeline, webhooks."""
 
-from collections.abc import Callable
-from typing import Any
-
 import reflex as rx
 
 from escalq.components.badges import priority_badge, status_badge
+from escalq.components.history import delivery_row, event_row, notification_row, table_or_note, when
 from escalq.components.nav import signed_in_page
 from escalq.components.resolve import notice, resolve_dialog
-from escalq.schemas.detail import ContextSection, DeliveryRow, EventRow, NotificationRow
+from escalq.schemas.detail import ContextSection
 from escalq.schemas.handback import ContextUpdateRow
 from escalq.state.detail import DetailState
 
@@ -18,10 +16,6 @@ E = DetailState.escalation
 
 def _fact(label: str, value: rx.Component | rx.Var[str] | str) -> rx.Component:
     return rx.data_list.item(rx.data_list.label(label), rx.data_list.value(value))
-
-
-def _when(iso: rx.Var[str]) -> rx.Component:
-    return rx.cond(iso != "", rx.moment(iso, format="YYYY-MM-DD HH:mm:ss", tz="UTC"), "—")
 
 
 def _context_section(section: ContextSection) -> rx.Component:
@@ -36,64 +30,6 @@ def _context_section(section: ContextSection) -> rx.Component:
             section.json, language="json", wrap_long_lines=True, custom_style={"maxHeight": "28em"}
         ),
         class_name="context-section",
-    )
-
-
-def _event(event: EventRow) -> rx.Component:
-    return rx.table.row(
-        rx.table.cell(_when(event.at)),
-        rx.table.cell(event.action),
-        rx.table.cell(rx.cond(event.from_status != "", event.from_status + " → ", ""), event.to_status),
-        rx.table.cell(event.actor),
-        rx.table.cell(rx.text(event.details, size="1", color_scheme="gray")),
-        class_name="event-row",
-    )
-
-
-def _delivery(row: DeliveryRow) -> rx.Component:
-    return rx.table.row(
-        rx.table.cell(row.attempt.to_string()),
-        rx.table.cell(_when(row.at)),
-        rx.table.cell(
-            rx.badge(
-                row.outcome,
-                color_scheme=rx.match(row.outcome, ("succeeded", "green"), ("retrying", "amber"), "red"),
-            )
-        ),
-        rx.table.cell(row.http_status),
-        rx.table.cell(row.duration_ms.to_string(), " ms"),
-        rx.table.cell(rx.text(row.response, size="1", color_scheme="gray"), max_width="24em"),
-        class_name="delivery-row",
-    )
-
-
-def _notification(row: NotificationRow) -> rx.Component:
-    return rx.table.row(
-        rx.table.cell(row.channel),
-        rx.table.cell(row.recipient),
-        rx.table.cell(row.kind),
-        rx.table.cell(
-            rx.badge(
-                row.status, color_scheme=rx.match(row.status, ("sent", "green"), ("pending", "amber"), "red")
-            )
-        ),
-        rx.table.cell(row.attempts.to_string()),
-        rx.table.cell(rx.text(row.error, size="1", color_scheme="gray")),
-    )
-
-
-def _table(
-    headers: list[str], rows: rx.Var[list[Any]], render: Callable[[Any], rx.Component], empty: str
-) -> rx.Component:
-    """A table of `rows`, or a quiet line saying there are none."""
-    return rx.cond(
-        rows.length() > 0,
-        rx.table.root(
-            rx.table.header(rx.table.row(*[rx.table.column_header_cell(h) for h in headers])),
-            rx.table.body(rx.foreach(rows, render)),
-            width="100%",
-        ),
-        rx.text(empty, size="2", color_scheme="gray"),
     )
 
 
@@ -129,7 +65,7 @@ def _update(row: ContextUpdateRow) -> rx.Component:
     return rx.card(
         rx.vstack(
             rx.hstack(
-                _when(row.at),
+                when(row.at),
                 rx.text("added ", rx.code(row.added), size="2"),
                 spacing="2",
                 align="center",
@@ -215,7 +151,7 @@ def _body() -> rx.Component:
             _fact(
                 "Category", rx.cond(E.category != "", rx.text(E.category, " (", E.category_source, ")"), "—")
             ),
-            _fact("Created", _when(E.created_at)),
+            _fact("Created", when(E.created_at)),
             _fact(
                 "Held by",
                 rx.cond(
@@ -238,7 +174,7 @@ def _body() -> rx.Component:
                 rx.cond(
                     E.expires_at != "",
                     rx.text(
-                        _when(E.expires_at),
+                        when(E.expires_at),
                         rx.cond(E.fallback != "", " (then the agent will: " + E.fallback + ")", ""),
                     ),
                     "never",
@@ -278,19 +214,19 @@ def _body() -> rx.Component:
             ),
         ),
         rx.heading("Timeline", size="4"),
-        _table(["When", "What", "Status", "Who", "Details"], E.events, _event, "No events."),
+        table_or_note(["When", "What", "Status", "Who", "Details"], E.events, event_row, "No events."),
         rx.heading("Webhook deliveries", size="4"),
-        _table(
+        table_or_note(
             ["#", "When", "Outcome", "HTTP", "Took", "Answer or error"],
             E.deliveries,
-            _delivery,
+            delivery_row,
             "No deliveries yet: the webhook goes out when it is resolved, expires or needs an answer.",
         ),
         rx.heading("Notifications", size="4"),
-        _table(
+        table_or_note(
             ["Channel", "To", "Why", "Status", "Attempts", "Error"],
             E.notifications,
-            _notification,
+            notification_row,
             "No notifications.",
         ),
         resolve_dialog(DetailState),
