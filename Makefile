@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 BUN := .tools/node_modules/.bin/bun
 
-.PHONY: setup run test lint lock clean
+.PHONY: setup run test lint bench lock clean chromium
 
 setup: $(STAMP) $(BUN)
 
@@ -31,9 +31,18 @@ lint: setup
 	$(BIN)/mypy escalq workers
 	$(BIN)/lint-imports
 
+# The browser tests (tests/browser) drive Debian's Chromium; installed once, a quick check afterwards.
+chromium:
+	command -v chromium >/dev/null || (apt-get update && apt-get install -y chromium)
+
 # Finds or starts PostgreSQL and Redis the way `escalq run` does, then exits non-zero when pytest fails.
-test: setup lint
+test: setup lint chromium
 	$(BIN)/python -m escalq.cli.with_servers -- $(BIN)/pytest $(PYTEST_ARGS)
+
+# Speed goals on a million synthetic escalations in a throwaway database: prints a table of medians against
+# ceilings measured in the same run, exits non-zero when one is over (bench/__main__.py). Not part of `test`.
+bench: setup
+	$(BIN)/python -m escalq.cli.with_servers -- $(BIN)/python -m bench $(BENCH_ARGS)
 
 # Re-pin requirements.txt from the virtualenv after changing the dependencies in pyproject.toml.
 lock: setup

@@ -38,6 +38,7 @@ class Settings(BaseSettings):
     task_lease_s: float = 300.0
     sweep_interval_s: int = 30
     timeout_check_interval_s: int = 60
+    metrics_refresh_interval_s: int = 60
     expiry_check_interval_s: int = 60
 
     # Urgent notifications; a channel that is not configured is skipped.

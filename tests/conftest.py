@@ -57,11 +57,12 @@ def database_url() -> Iterator[str]:
 
 @pytest.fixture(autouse=True)
 def _empty_tables(database_url: str) -> Iterator[None]:
-    """Every test starts from empty tables (API tests commit through real connections)."""
+    """Every test starts from empty tables and an empty test Redis db (API tests commit for real)."""
     yield
     tables = ", ".join(table.name for table in SQLModel.metadata.sorted_tables)
     with get_engine().begin() as connection:
         connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+    broker.redis().flushdb()
 
 
 @pytest.fixture

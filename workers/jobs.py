@@ -4,7 +4,7 @@ import logging
 import uuid
 from datetime import timedelta
 
-from escalq import changes, jobs
+from escalq import changes, jobs, metrics_cache
 from escalq.clock import utc_now
 from escalq.config import get_settings
 from escalq.db import session_scope
@@ -63,3 +63,11 @@ def expire() -> int:
     if expired:
         log.info("expired %d escalation(s)", len(expired))
     return len(expired)
+
+
+def refresh_metrics() -> list[str]:
+    """Recompute the managers' preset figures, so the page and the API answer from the cache."""
+    with session_scope() as session:
+        return metrics_cache.refresh_presets(
+            session=session, sla=timeouts.thresholds(get_settings()), now=utc_now()
+        )

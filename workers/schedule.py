@@ -26,6 +26,7 @@ def periodic_jobs() -> list[Periodic]:
         Periodic("periodic-sweep", "workers.jobs.sweep", settings.sweep_interval_s),
         Periodic("periodic-timeouts", "workers.jobs.check_timeouts", settings.timeout_check_interval_s),
         Periodic("periodic-expiry", "workers.jobs.expire", settings.expiry_check_interval_s),
+        Periodic("periodic-metrics", "workers.jobs.refresh_metrics", settings.metrics_refresh_interval_s),
     ]
 
 

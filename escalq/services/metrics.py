@@ -4,7 +4,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Float, and_, case, cast, extract, func, literal, select
+from sqlalchemy import ColumnElement, Float, and_, case, cast, func, literal, select
+from sqlalchemy.dialects.postgresql import array
 from sqlmodel import Session, col
 
 from escalq.models import OPEN_STATUSES, Agent, Escalation, Priority, Reviewer, Task, TaskKind, TaskStatus
@@ -89,16 +90,21 @@ def _in_range(query: MetricsQuery) -> list[ColumnElement[bool]]:
 
 
 def _seconds(later: Any, earlier: Any) -> ColumnElement[float]:
-    return cast(extract("epoch", later - earlier), Float)
+    # date_part gives a double; extract() gives numeric since PostgreSQL 14, several times slower to sum.
+    return cast(func.date_part("epoch", later - earlier), Float)
 
 
 def _stats(seconds: ColumnElement[float]) -> list[Any]:
+    """count, average and [median, p90]: both percentiles from one sort."""
     return [
         func.count(seconds),
         func.avg(seconds),
-        func.percentile_cont(0.5).within_group(seconds),
-        func.percentile_cont(0.9).within_group(seconds),
+        func.percentile_cont(array([0.5, 0.9])).within_group(seconds),
     ]
+
+
+def _percentiles(value: Any) -> tuple[float | None, float | None]:
+    return (None, None) if value is None else (_float(value[0]), _float(value[1]))
 
 
 def _float(value: Any) -> float | None:
@@ -114,7 +120,8 @@ def _first_assignment(*, session: Session, query: MetricsQuery) -> DurationStats
             *_in_range(query), col(Escalation.assigned_at).is_not(None)
         )
     ).one()
-    return DurationStats(count=row[0], avg_s=_float(row[1]), median_s=_float(row[2]), p90_s=_float(row[3]))
+    median, p90 = _percentiles(row[2])
+    return DurationStats(count=row[0], avg_s=_float(row[1]), median_s=median, p90_s=p90)
 
 
 def _first_assignment_over_time(*, session: Session, query: MetricsQuery) -> list[DurationBucket]:
@@ -126,8 +133,9 @@ def _first_assignment_over_time(*, session: Session, query: MetricsQuery) -> lis
         .order_by(bucket)
     ).all()
     return [
-        DurationBucket(start=r[0], count=r[1], avg_s=_float(r[2]), median_s=_float(r[3]), p90_s=_float(r[4]))
+        DurationBucket(start=r[0], count=r[1], avg_s=_float(r[2]), median_s=m, p90_s=p)
         for r in rows
+        for m, p in [_percentiles(r[3])]
     ]
 
 

@@ -5,7 +5,7 @@ from datetime import UTC, date, datetime, time, timedelta
 import plotly.graph_objects as go
 import reflex as rx
 
-from escalq import charts
+from escalq import charts, metrics_cache
 from escalq.clock import utc_now
 from escalq.config import get_settings
 from escalq.models import Role
@@ -81,7 +81,7 @@ class MetricsState(AuthState):
         try:
             found, self.agents = await in_session(
                 lambda s: (
-                    metrics.compute(session=s, query=query, sla=sla, now=now),
+                    metrics_cache.figures(session=s, preset=self.preset, query=query, sla=sla, now=now),
                     queue.agent_names(session=s),
                 )
             )

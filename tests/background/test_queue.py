@@ -226,7 +226,8 @@ def test_registering_the_periodic_jobs_twice_keeps_one_of_each(queue_redis):
     scheduled = sorted((job.id, job.func_name, job.meta.get("interval")) for job in scheduler.get_jobs())
     assert scheduled == [
         ("periodic-expiry", "workers.jobs.expire", 60),
+        ("periodic-metrics", "workers.jobs.refresh_metrics", 60),
         ("periodic-sweep", "workers.jobs.sweep", 30),
         ("periodic-timeouts", "workers.jobs.check_timeouts", 60),
     ]
-    assert queue_redis.zcard(scheduler.scheduled_jobs_key) == 3
+    assert queue_redis.zcard(scheduler.scheduled_jobs_key) == 4

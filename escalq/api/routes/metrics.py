@@ -5,6 +5,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Query
 from pydantic import AwareDatetime
 
+from escalq import metrics_cache
 from escalq.api.deps import ReviewerDep, SessionDep
 from escalq.clock import utc_now
 from escalq.config import get_settings
@@ -30,9 +31,11 @@ def get_metrics(
     """Time to first assignment, resolution times, rates per agent, top reasons, backlog, SLA, webhooks.
 
     Durations are in seconds; escalations count when created within the range. Manager or admin key.
+    Preset ranges come from figures refreshed every minute (`end` says as of when); custom ones are live.
     """
     if not is_supervisor(reviewer):
         raise Forbidden("metrics are for managers and admins")
     now = utc_now()
     query = metrics.query_for(preset=preset, start=start, end=end, agent=agent, now=now)
-    return metrics.compute(session=session, query=query, sla=timeouts.thresholds(get_settings()), now=now)
+    sla = timeouts.thresholds(get_settings())
+    return metrics_cache.figures(session=session, preset=preset, query=query, sla=sla, now=now)

@@ -1,0 +1,1 @@
+"""Speed goals, measured on synthetic data: `make bench` (never part of `make test`)."""

@@ -1,0 +1,49 @@
+"""A throwaway database for one bench run: created and migrated here, dropped at the end."""
+
+import os
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from escalq.broker import redis
+from escalq.cli.database import upgrade
+from escalq.config import DEFAULT_DATABASE_URL, get_settings
+from escalq.db import get_engine
+
+
+@contextmanager
+def throwaway_database() -> Iterator[str]:
+    """A fresh database on the configured server, at the newest migration; the app's settings point at it."""
+    server = make_url(os.environ.get("DATABASE_URL", DEFAULT_DATABASE_URL))
+    name = f"escalq_bench_{uuid.uuid4().hex[:10]}"
+    url = server.set(database=name).render_as_string(hide_password=False)
+    previous = os.environ.get("DATABASE_URL")
+    previous_redis = os.environ.get("REDIS_URL")
+    try:
+        upgrade(url)
+        os.environ["DATABASE_URL"] = url
+        # The metrics cache lives in Redis: use the tests' database there, never the app's.
+        os.environ["REDIS_URL"] = os.environ.get("ESCALQ_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+        get_settings.cache_clear()
+        get_engine.cache_clear()
+        redis.cache_clear()
+        redis().flushdb()
+        yield url
+    finally:
+        get_engine().dispose()
+        get_engine.cache_clear()
+        redis().flushdb()
+        redis.cache_clear()
+        for name_, value in (("DATABASE_URL", previous), ("REDIS_URL", previous_redis)):
+            if value is None:
+                os.environ.pop(name_, None)
+            else:
+                os.environ[name_] = value
+        get_settings.cache_clear()
+        admin = create_engine(server.set(database="postgres"), isolation_level="AUTOCOMMIT")
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
