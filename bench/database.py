@@ -10,8 +10,11 @@ from sqlalchemy.engine import make_url
 
 from escalq.broker import redis
 from escalq.cli.database import upgrade
+from escalq.cli.with_servers import with_db
 from escalq.config import DEFAULT_DATABASE_URL, get_settings
 from escalq.db import get_engine
+
+BENCH_REDIS_DB = 14
 
 
 @contextmanager
@@ -25,8 +28,10 @@ def throwaway_database() -> Iterator[str]:
     try:
         upgrade(url)
         os.environ["DATABASE_URL"] = url
-        # The metrics cache lives in Redis: use the tests' database there, never the app's.
-        os.environ["REDIS_URL"] = os.environ.get("ESCALQ_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+        # The metrics cache lives in Redis: a database of its own there, not the app's nor the tests'
+        # (a test run alongside flushes its own after every test).
+        tests_redis = os.environ.get("ESCALQ_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+        os.environ["REDIS_URL"] = with_db(tests_redis, BENCH_REDIS_DB)
         get_settings.cache_clear()
         get_engine.cache_clear()
         redis.cache_clear()
