@@ -184,14 +184,21 @@ def _body() -> rx.Component:
                 "Repeats",
                 rx.hstack(
                     rx.text(E.repeat_count.to_string(), " times sent again while open"),
-                    rx.cond(
-                        E.related_to != "",
+                ),
+            ),
+            _fact(
+                "Asked before",
+                rx.cond(
+                    E.related_to != "",
+                    rx.hstack(
                         rx.link(
-                            rx.badge("loop? see the earlier resolution", color_scheme="red"),
+                            rx.badge("loop?", color_scheme="red"),
                             href="/escalations/" + E.related_to,
                             id="related-link",
                         ),
+                        rx.text("decided ", E.related_resolution, id="related-resolution"),
                     ),
+                    "no",
                 ),
             ),
         ),

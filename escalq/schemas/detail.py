@@ -68,6 +68,7 @@ class EscalationView:
     repeat_count: int
     loop_suspected: bool
     related_to: str
+    related_resolution: str
     context_size: int
     context: list[ContextSection]
     events: list[EventRow]

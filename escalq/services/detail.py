@@ -44,6 +44,7 @@ def view(*, session: Session, escalation_id: uuid.UUID) -> EscalationView:
         repeat_count=escalation.repeat_count,
         loop_suspected=escalation.loop_suspected,
         related_to=str(escalation.related_to) if escalation.related_to else "",
+        related_resolution=_decision(session=session, escalation_id=escalation.related_to),
         context_size=len(_pretty(escalation.context_data)),
         context=[_section(key, value) for key, value in escalation.context_data.items()],
         events=[
@@ -92,3 +93,13 @@ def _pretty(value: Any) -> str:
 def _section(key: str, value: Any) -> ContextSection:
     text = _pretty(value)
     return ContextSection(key=key, json=text, size=len(text))
+
+
+def _decision(*, session: Session, escalation_id: uuid.UUID | None) -> str:
+    """How an earlier escalation was decided, for a suspected loop: the reviewer sees it without a click."""
+    earlier = session.get(Escalation, escalation_id) if escalation_id is not None else None
+    if earlier is None or earlier.resolution is None:
+        return ""
+    resolver = session.get(Reviewer, earlier.resolved_by) if earlier.resolved_by else None
+    notes = f": {earlier.resolution_notes}" if earlier.resolution_notes else ""
+    return f"{earlier.resolution} by {resolver.display_name if resolver else 'a reviewer'}{notes}"
