@@ -28,13 +28,13 @@ import httpx
 
 from bench import breakdown, cases, data
 from bench.database import throwaway_database
-from bench.server import serve_api
 from bench.timing import Paired, paired_medians
 from escalq import metrics_cache
 from escalq.clock import utc_now
 from escalq.config import get_settings
 from escalq.db import get_engine, new_session
 from escalq.services import timeouts
+from tests.net import serve_api
 
 BUDGET_READS = 7
 FULL_READ = "SELECT sum(length(issue_description)) FROM escalations"

@@ -1,16 +1,12 @@
 """Test fixtures: a throwaway PostgreSQL database per run, a flushed Redis db, a live API server."""
 
 import os
-import socket
-import threading
-import time
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime
 
 import httpx
 import pytest
-import uvicorn
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 from sqlmodel import Session, SQLModel
@@ -19,6 +15,7 @@ from escalq import broker
 from escalq.config import DEFAULT_DATABASE_URL, get_settings
 from escalq.db import get_engine, new_session
 from escalq.services.outbound import configured
+from tests.net import serve_api
 
 # The server to make throwaway databases on; never the database `make run` uses.
 SERVER_URL = os.environ.get("ESCALQ_TEST_DATABASE_SERVER") or os.environ.get(
@@ -79,29 +76,11 @@ def now() -> datetime:
     return datetime(2026, 11, 22, 9, 0, tzinfo=UTC)
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 @pytest.fixture(scope="session")
 def api_url(database_url: str) -> Iterator[str]:
     """The real API, served by uvicorn in a thread for the whole run."""
-    from escalq.api.app import create_api
-
-    port = _free_port()
-    server = uvicorn.Server(uvicorn.Config(create_api(), host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 15
-    while not server.started:
-        if time.monotonic() > deadline:
-            raise RuntimeError("the test API server did not start")
-        time.sleep(0.02)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
+    with serve_api() as url:
+        yield url
 
 
 @pytest.fixture

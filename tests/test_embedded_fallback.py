@@ -2,7 +2,6 @@
 
 import json
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -18,14 +17,9 @@ from escalq.cli.database import ROOT, upgrade
 from escalq.cli.local_servers import postgres_error, redis_error
 from escalq.cli.servers import Servers, resolve_postgres, resolve_redis
 from escalq.config import DEFAULT_DATABASE_URL, DEFAULT_REDIS_URL
+from tests.net import free_port
 
 BIN = Path(sys.executable).parent
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 @pytest.fixture
@@ -59,7 +53,7 @@ def env(embedded: Servers) -> dict[str, str]:
 @pytest.fixture
 def api(env: dict[str, str], tmp_path: Path) -> Iterator[str]:
     """The API served by uvicorn in a subprocess on the embedded servers."""
-    port = _free_port()
+    port = free_port()
     argv = [sys.executable, "-m", "uvicorn", "--factory", "escalq.api.app:create_api", "--port", str(port)]
     log_path = tmp_path / "api.log"
     with log_path.open("wb") as log:

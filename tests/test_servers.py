@@ -2,7 +2,6 @@
 
 import contextlib
 import os
-import socket
 import sys
 from pathlib import Path
 
@@ -20,14 +19,13 @@ from escalq.cli.servers import (
 )
 from escalq.cli.with_servers import with_db
 from escalq.config import DEFAULT_DATABASE_URL, DEFAULT_REDIS_URL, Settings
+from tests.net import free_port
 
 
 @pytest.fixture
 def closed_port() -> int:
     """A port nothing listens on (bound once to find it, then released)."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
+    return free_port()
 
 
 def test_configured_postgres_that_does_not_answer_is_a_clear_error(closed_port, tmp_path):

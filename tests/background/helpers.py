@@ -24,7 +24,8 @@ from escalq.models import Task, TaskKind
 from escalq.services import categories, outbound, tasks
 from escalq.services.notifications import Channels
 from escalq.services.outbound import Outbound
-from tests.background.receivers import HttpReceiver, SmtpInbox, free_port
+from tests.background.receivers import HttpReceiver, SmtpInbox
+from tests.net import free_port
 
 PUBLIC_URL = "https://escalq.example"
 SENDER = "escalq@test.example"

@@ -1,7 +1,6 @@
 """Local stand-ins for the outside world: HTTP receivers (webhooks, Slack, OpenAI) and an SMTP inbox."""
 
 import json
-import socket
 import threading
 from collections import deque
 from dataclasses import dataclass
@@ -14,13 +13,9 @@ from aiosmtpd.controller import Controller
 from standardwebhooks import Webhook
 from standardwebhooks.webhooks import WebhookVerificationError
 
+from tests.net import free_port
+
 HANG_LIMIT_S = 30.0
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,4 @@
-"""The real FastAPI app under uvicorn in a thread, as the tests serve it."""
+"""Local network helpers for the tests and the bench: a free port, the real API served in a thread."""
 
 import socket
 import threading
@@ -8,10 +8,9 @@ from contextlib import contextmanager
 
 import uvicorn
 
-from escalq.api.app import create_api
 
-
-def _free_port() -> int:
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 nobody listens on right now."""
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return int(probe.getsockname()[1])
@@ -19,15 +18,17 @@ def _free_port() -> int:
 
 @contextmanager
 def serve_api() -> Iterator[str]:
-    """The API's base URL while the block runs."""
-    port = _free_port()
+    """The real FastAPI app under uvicorn in a thread; its base URL while the block runs."""
+    from escalq.api.app import create_api
+
+    port = free_port()
     server = uvicorn.Server(uvicorn.Config(create_api(), host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 15
     while not server.started:
         if time.monotonic() > deadline:
-            raise RuntimeError("the bench API server did not start")
+            raise RuntimeError("the API server did not start")
         time.sleep(0.02)
     try:
         yield f"http://127.0.0.1:{port}"
