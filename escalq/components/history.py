@@ -1,4 +1,4 @@
-"""Row renderers for the escalation page's timeline, webhook attempts and notifications."""
+"""Tables of rows: the escalation page's timeline, webhook attempts and notifications, and the admin lists."""
 
 from collections.abc import Callable
 from typing import Any
@@ -55,16 +55,22 @@ def notification_row(row: NotificationRow) -> rx.Component:
     )
 
 
+def data_table(
+    headers: list[str], rows: rx.Var[list[Any]], render: Callable[[Any], rx.Component], **props: Any
+) -> rx.Component:
+    """A full-width table: one header row, then `render(row)` for each of `rows`."""
+    return rx.table.root(
+        rx.table.header(rx.table.row(*[rx.table.column_header_cell(h) for h in headers])),
+        rx.table.body(rx.foreach(rows, render)),
+        width="100%",
+        **props,
+    )
+
+
 def table_or_note(
     headers: list[str], rows: rx.Var[list[Any]], render: Callable[[Any], rx.Component], empty: str
 ) -> rx.Component:
     """A table of `rows`, or a quiet line saying there are none."""
     return rx.cond(
-        rows.length() > 0,
-        rx.table.root(
-            rx.table.header(rx.table.row(*[rx.table.column_header_cell(h) for h in headers])),
-            rx.table.body(rx.foreach(rows, render)),
-            width="100%",
-        ),
-        rx.text(empty, size="2", color_scheme="gray"),
+        rows.length() > 0, data_table(headers, rows, render), rx.text(empty, size="2", color_scheme="gray")
     )

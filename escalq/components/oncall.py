@@ -4,6 +4,7 @@ from typing import Any
 
 import reflex as rx
 
+from escalq.components.history import data_table
 from escalq.schemas.oncall import OverrideRow
 from escalq.services.shifts import time_zones
 
@@ -95,14 +96,8 @@ def _override_row(state: Any, row: rx.Var[OverrideRow]) -> rx.Component:
 def _overrides(state: Any) -> rx.Component:
     return rx.vstack(
         rx.heading("Overrides", size="3"),
-        rx.table.root(
-            rx.table.header(
-                rx.table.row(
-                    *[rx.table.column_header_cell(title) for title in ("Who", "From", "Until", "Why", "")]
-                )
-            ),
-            rx.table.body(rx.foreach(state.overrides, lambda row: _override_row(state, row))),
-            width="100%",
+        data_table(
+            ["Who", "From", "Until", "Why", ""], state.overrides, lambda row: _override_row(state, row)
         ),
         rx.form(
             rx.flex(

@@ -2,6 +2,7 @@
 
 import reflex as rx
 
+from escalq.components.history import data_table
 from escalq.components.nav import signed_in_page
 from escalq.components.oncall import oncall_section
 from escalq.schemas.admin import AgentRow, ReviewerRow
@@ -109,18 +110,8 @@ def _reviewers() -> rx.Component:
                 size="2",
                 color_scheme="gray",
             ),
-            rx.table.root(
-                rx.table.header(
-                    rx.table.row(
-                        rx.table.column_header_cell("Email"),
-                        rx.table.column_header_cell("Name"),
-                        rx.table.column_header_cell("Role"),
-                        rx.table.column_header_cell("In the pool"),
-                        rx.table.column_header_cell("On call"),
-                    )
-                ),
-                rx.table.body(rx.foreach(AdminState.reviewers, _reviewer_row)),
-                width="100%",
+            data_table(
+                ["Email", "Name", "Role", "In the pool", "On call"], AdminState.reviewers, _reviewer_row
             ),
             _add_reviewer(),
             spacing="4",
@@ -191,19 +182,7 @@ def _agents() -> rx.Component:
     return rx.card(
         rx.vstack(
             rx.heading("Agents", size="5"),
-            rx.table.root(
-                rx.table.header(
-                    rx.table.row(
-                        rx.table.column_header_cell("Name"),
-                        rx.table.column_header_cell("Key prefix"),
-                        rx.table.column_header_cell("Status"),
-                        rx.table.column_header_cell("Created"),
-                        rx.table.column_header_cell("Actions"),
-                    )
-                ),
-                rx.table.body(rx.foreach(AdminState.agents, _agent_row)),
-                width="100%",
-            ),
+            data_table(["Name", "Key prefix", "Status", "Created", "Actions"], AdminState.agents, _agent_row),
             rx.form(
                 rx.hstack(
                     rx.input(name="name", id="admin-new-agent-name", placeholder="Agent name", required=True),
