@@ -1,6 +1,5 @@
 """Priority timeouts: each rule fires once per stale unclaimed escalation, however often it runs."""
 
-import threading
 from datetime import timedelta
 
 from sqlmodel import col, select
@@ -8,10 +7,10 @@ from sqlmodel import col, select
 import workers.jobs
 from escalq.clock import utc_now
 from escalq.config import Settings
-from escalq.db import new_session
 from escalq.models import ActorKind, Escalation, EscalationEvent, Notification, Priority, Role
 from escalq.services import escalations, notifications, timeouts
 from tests.background.helpers import SLACK_PATH, channels, drain
+from tests.concurrency import at_once
 from tests.factories import make_agent, make_escalation, make_on_call_reviewer, make_reviewer
 
 LIMITS = timeouts.thresholds(
@@ -131,25 +130,8 @@ def test_a_second_run_changes_nothing(session, now, slack_receiver, smtp_inbox):
 
 def test_two_concurrent_runs_fire_each_rule_once(session, now, slack_receiver, smtp_inbox):
     world = stale_world(session, now)
-    start = threading.Barrier(2)
-    reports, errors = [], []
+    reports = at_once(lambda own: apply(own, slack_receiver, smtp_inbox, now))
 
-    def run() -> None:
-        try:
-            with new_session() as own:
-                start.wait(timeout=10)
-                reports.append(apply(own, slack_receiver, smtp_inbox, now))
-        except Exception as error:  # reported below: an assert in a thread would go unseen
-            errors.append(error)
-
-    threads = [threading.Thread(target=run) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
-
-    assert errors == []
-    assert len(reports) == 2
     for action, name in (("oncall_notified", "urgent"), ("bumped", "high"), ("managers_notified", "medium")):
         acted = [eid for report in reports for eid in report[action]]
         assert acted == [world[name].id], action

@@ -1,15 +1,14 @@
 """Expiry: unclaimed past the deadline, an escalation expires once, and it is never a human decision."""
 
-import threading
 from datetime import timedelta
 
 import pytest
 from sqlmodel import col, select
 
-from escalq.db import new_session
 from escalq.models import ActorKind, Escalation, EscalationEvent, Priority, Role, Status, Task, TaskKind
 from escalq.services import escalations, expiry, handback, metrics
 from escalq.services.errors import Conflict
+from tests.concurrency import at_once
 from tests.factories import make_agent, make_escalation, make_reviewer
 
 SECOND = timedelta(seconds=1)
@@ -149,24 +148,8 @@ def test_a_second_run_expires_nothing_more(session, now):
 
 def test_two_concurrent_runs_expire_each_once(session, now):
     found, _ = world(session, now)
-    start = threading.Barrier(2)
-    results, errors = [], []
+    results = at_once(lambda own: expire(own, now))
 
-    def run() -> None:
-        try:
-            with new_session() as own:
-                start.wait(timeout=10)
-                results.append(expire(own, now))
-        except Exception as error:  # reported below: an assert in a thread would go unseen
-            errors.append(error)
-
-    threads = [threading.Thread(target=run) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
-
-    assert errors == []
     expired = sorted(eid for ids in results for eid in ids)
     assert expired == sorted(found[name].id for name in ("pending", "assigned", "exactly_now"))
     assert_expired_once(session, found, now)
