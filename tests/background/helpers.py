@@ -32,7 +32,7 @@ from tests.net import free_port
 PUBLIC_URL = "https://escalq.example"
 SENDER = "escalq@test.example"
 SLACK_PATH = "/services/T000/B000/XXXX"
-# The operator's integrations may reach the local stand-ins, as ESCALQ_INTEGRATIONS_PRIVATE_NETWORKS would allow.
+# The integrations may reach the local stand-ins, as ESCALQ_INTEGRATIONS_PRIVATE_NETWORKS allows.
 LOOPBACK = Reach(private_networks=(ipaddress.IPv4Network("127.0.0.1/32"),))
 
 
