@@ -239,3 +239,27 @@ def test_the_operators_list_is_for_integrations_never_for_agent_webhooks():
     assert config.channels.reach.may_reach(ipaddress.ip_address("::ffff:127.0.0.1"))
     assert not config.channels.reach.may_reach(ipaddress.ip_address("127.0.0.2"))
     assert not config.webhook_reach.may_reach(LOOPBACK)
+
+
+def test_operator_urls_follow_the_same_url_rules(session, clock, slack_receiver):
+    settings = Settings(
+        openai_api_key="sk-test", openai_base_url=f"http://me:pw@127.0.0.1:{slack_receiver.port}/v1"
+    )
+    ask = Outbound.from_settings(settings).ask_llm
+    assert ask is not None
+    with pytest.raises(UnsafeUrl) as refused:
+        ask("Refund please", [])
+    assert refused.value.field == "ESCALQ_OPENAI_BASE_URL"
+
+    slack_url = f"http://127.0.0.1:{slack_receiver.port}\\@hooks.slack.com{SLACK_PATH}"
+    config = make_outbound(channels=replace(channels(slack=slack_receiver), slack_webhook_url=slack_url))
+    data = EscalationCreate(issue_description="Chargeback of 900 EUR", priority=Priority.urgent)
+    escalation = escalations.create(
+        session=session, data=data, agent=make_agent(session).agent, outbound=config, now=clock()
+    ).escalation
+    session.commit()
+    (task,) = tasks_of(session, escalation.id, TaskKind.notification)
+    run_once(session, task, config, clock)
+
+    assert "backslash" in (task.last_error or "")
+    assert slack_receiver.requests == []
