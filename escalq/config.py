@@ -2,7 +2,7 @@
 
 from functools import lru_cache
 
-from pydantic import Field
+from pydantic import Field, IPvAnyNetwork
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_DATABASE_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/escalq"
@@ -50,6 +50,10 @@ class Settings(BaseSettings):
     smtp_starttls: bool = False
     smtp_from: str = "escalq@localhost"
     smtp_timeout_s: float = 10.0
+    # Private networks (CIDRs or single addresses) that the integrations configured here (Slack, SMTP,
+    # the OpenAI base URL) may reach anyway, e.g. ["127.0.0.1/32"] for a relay on this host. Any other
+    # address they resolve to must be public; agent webhooks never use this list.
+    integrations_private_networks: list[IPvAnyNetwork] = []
 
     # Categorization: without an API key a local, deterministic categorizer is used.
     openai_api_key: str | None = None

@@ -38,6 +38,7 @@ def database_url() -> Iterator[str]:
     os.environ["DATABASE_URL"] = url
     os.environ["REDIS_URL"] = TEST_REDIS_URL
     os.environ["ESCALQ_ALLOW_PRIVATE_WEBHOOKS"] = "true"  # test receivers listen on 127.0.0.1
+    os.environ["ESCALQ_INTEGRATIONS_PRIVATE_NETWORKS"] = '["127.0.0.1/32"]'  # and the SMTP/Slack/LLM fakes
     get_settings.cache_clear()
     get_engine.cache_clear()
     configured.cache_clear()

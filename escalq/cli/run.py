@@ -37,6 +37,7 @@ def child_env() -> dict[str, str]:
         REFLEX_TELEMETRY_ENABLED="false",
     )
     env.setdefault("ESCALQ_ALLOW_PRIVATE_WEBHOOKS", "true")  # local demo receivers live on localhost
+    env.setdefault("ESCALQ_INTEGRATIONS_PRIVATE_NETWORKS", '["127.0.0.1/32", "::1/128"]')  # and a dev relay
     return env
 
 

@@ -6,6 +6,8 @@ from openai import OpenAI
 from openai.types.chat import ChatCompletionMessageParam
 from openai.types.shared_params import ResponseFormatJSONSchema
 
+from escalq.integrations import http
+
 RESPONSE_FORMAT: ResponseFormatJSONSchema = {
     "type": "json_schema",
     "json_schema": {
@@ -22,10 +24,29 @@ RESPONSE_FORMAT: ResponseFormatJSONSchema = {
 
 
 def categorize(
-    *, api_key: str, base_url: str | None, model: str, timeout_s: float, description: str, known: list[str]
+    *,
+    api_key: str,
+    base_url: str | None,
+    model: str,
+    timeout_s: float,
+    gate: http.Gate,
+    description: str,
+    known: list[str],
 ) -> str:
     """The model's category for `description`, preferring one of `known`."""
-    client = OpenAI(api_key=api_key, base_url=base_url, timeout=timeout_s, max_retries=0)
+    with http.client(timeout_s=timeout_s, gate=gate) as http_client:
+        client = OpenAI(
+            api_key=api_key,
+            base_url=base_url,
+            timeout=timeout_s,
+            max_retries=0,
+            # Typed as httpx2's client, but openai accepts an httpx one (the pinned client) as well.
+            http_client=http_client,  # type: ignore[arg-type]
+        )
+        return _ask(client=client, model=model, description=description, known=known)
+
+
+def _ask(*, client: OpenAI, model: str, description: str, known: list[str]) -> str:
     existing = "\n".join(f"- {name}" for name in known) or "(none yet)"
     messages: list[ChatCompletionMessageParam] = [
         {

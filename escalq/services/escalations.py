@@ -58,7 +58,7 @@ def create(
     limits = outbound.limits
     check_size(data, limits=limits)
     if data.webhook_url is not None:
-        urls.check_on_create(data.webhook_url, allow_private=outbound.allow_private)
+        urls.check_on_create(data.webhook_url, reach=outbound.webhook_reach)
     repeats.lock_agent(session=session, agent=agent)
     admit(session=session, agent=agent, limits=limits, now=now)
     expires_at = expiry_for(data, now=now, defaults=outbound.expire_after)

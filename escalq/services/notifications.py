@@ -2,7 +2,7 @@
 
 import json
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlmodel import Session, col, select
@@ -18,7 +18,7 @@ from escalq.models import (
     Role,
     TaskKind,
 )
-from escalq.services import masking, oncall, outbox
+from escalq.services import masking, oncall, outbox, urls
 from escalq.services.text import shorten
 
 URGENT_CREATED = "urgent_created"
@@ -35,12 +35,13 @@ _HEADLINES = {
 
 @dataclass(frozen=True)
 class Channels:
-    """Which channels are configured; an unconfigured one is skipped."""
+    """Which channels are configured (an unconfigured one is skipped) and what they may reach."""
 
     slack_webhook_url: str | None
     smtp: email.SmtpConfig | None
     timeout_s: float
     public_url: str
+    reach: urls.Reach = field(default_factory=urls.Reach)
 
 
 def on_call_emails(*, session: Session, now: datetime) -> list[str]:
@@ -152,14 +153,21 @@ def deliver(*, session: Session, notification_id: uuid.UUID, channels: Channels)
     if notification.channel == Channel.slack:
         if not channels.slack_webhook_url:
             raise RuntimeError("Slack is no longer configured (ESCALQ_SLACK_WEBHOOK_URL)")
+        urls.target(channels.slack_webhook_url, field="ESCALQ_SLACK_WEBHOOK_URL")
         blocks: list[dict[str, object]] = [{"type": "section", "text": {"type": "mrkdwn", "text": text}}]
         slack.post(
-            webhook_url=channels.slack_webhook_url, text=text, blocks=blocks, timeout_s=channels.timeout_s
+            webhook_url=channels.slack_webhook_url,
+            text=text,
+            blocks=blocks,
+            timeout_s=channels.timeout_s,
+            gate=channels.reach,
         )
     else:
         if channels.smtp is None:
             raise RuntimeError("email is no longer configured (ESCALQ_SMTP_HOST)")
-        email.send(config=channels.smtp, to=notification.recipient, subject=subject, body=text)
+        email.send(
+            config=channels.smtp, to=notification.recipient, subject=subject, body=text, gate=channels.reach
+        )
     return notification
 
 

@@ -6,10 +6,16 @@ from datetime import timedelta
 from functools import lru_cache
 
 from escalq.config import Settings, get_settings
-from escalq.integrations import email, llm
+from escalq.integrations import email, http, llm
 from escalq.models import Priority
-from escalq.services import notifications
+from escalq.services import notifications, urls
 from escalq.services.limits import Limits
+
+# Said when an integration is refused a private address: the operator may allow it.
+INTEGRATIONS_HINT = (
+    " (private networks that Slack, SMTP and the OpenAI base URL may reach are listed in "
+    "ESCALQ_INTEGRATIONS_PRIVATE_NETWORKS)"
+)
 
 
 @dataclass(frozen=True)
@@ -25,9 +31,21 @@ class Outbound:
     llm_source: str
     expire_after: dict[Priority, timedelta] = field(default_factory=lambda: expiry_defaults(Settings()))
     limits: Limits = field(default_factory=lambda: Limits.from_settings(Settings()))
+    network: http.Network = field(default_factory=http.Network)
+
+    @property
+    def webhook_reach(self) -> urls.Reach:
+        """Where agents' webhooks may go: public addresses, or anywhere with `allow_private`."""
+        return urls.Reach(allow_private=self.allow_private, network=self.network)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> "Outbound":
+        network = http.Network()
+        integrations = urls.Reach(
+            private_networks=tuple(settings.integrations_private_networks),
+            network=network,
+            hint=INTEGRATIONS_HINT,
+        )
         smtp = (
             email.SmtpConfig(
                 host=settings.smtp_host,
@@ -51,11 +69,14 @@ class Outbound:
             )
 
             def ask(description: str, known: list[str]) -> str:
+                if base_url is not None:
+                    urls.target(base_url, field="ESCALQ_OPENAI_BASE_URL")
                 return llm.categorize(
                     api_key=key,
                     base_url=base_url,
                     model=model,
                     timeout_s=timeout,
+                    gate=integrations,
                     description=description,
                     known=known,
                 )
@@ -70,11 +91,13 @@ class Outbound:
                 smtp=smtp,
                 timeout_s=settings.smtp_timeout_s,
                 public_url=settings.public_url,
+                reach=integrations,
             ),
             ask_llm=ask,
             llm_source=f"openai:{settings.openai_model}",
             expire_after=expiry_defaults(settings),
             limits=Limits.from_settings(settings),
+            network=network,
         )
 
 

@@ -55,7 +55,7 @@ def _webhook(*, session: Session, task: Task, config: Outbound, clock: Clock) ->
         body=task.payload["body"],
         secret=agent.webhook_secret,
         timeout_s=config.webhook_timeout_s,
-        allow_private=config.allow_private,
+        reach=config.webhook_reach,
         now=clock(),
     )
     now = clock()

@@ -15,7 +15,7 @@ from escalq.integrations import http
 from escalq.models import Escalation, Reviewer, Task, TaskKind, WebhookDelivery
 from escalq.services import outbox
 from escalq.services.errors import Conflict
-from escalq.services.urls import UnsafeUrl, check_on_delivery
+from escalq.services.urls import Reach, UnsafeUrl, target
 
 RESOLVED = "escalation.resolved"
 EXPIRED = "escalation.expired"
@@ -135,10 +135,10 @@ def send(
     body: dict[str, Any],
     secret: str,
     timeout_s: float,
-    allow_private: bool,
+    reach: Reach,
     now: datetime,
 ) -> AttemptResult:
-    """POST the signed body once; never raises for network or HTTP trouble."""
+    """POST the signed body once, to an address `reach` allows; never raises for network or HTTP trouble."""
     started = time.perf_counter()
 
     def result(**fields: Any) -> AttemptResult:
@@ -152,9 +152,9 @@ def send(
         "webhook-signature": Webhook(secret).sign(message_id, now, data),
     }
     try:
-        check_on_delivery(url, allow_private=allow_private)
+        target(url)
         with (
-            http.client(timeout_s=timeout_s) as client,
+            http.client(timeout_s=timeout_s, gate=reach) as client,
             client.stream("POST", url, content=data, headers=headers) as r,
         ):
             excerpt = next(r.iter_bytes(EXCERPT_BYTES), b"")[:EXCERPT_BYTES].decode("utf-8", "replace")

@@ -1,5 +1,6 @@
 """Plain helpers for background tests: a hand-driven clock, outbound configuration, a burst RQ worker."""
 
+import ipaddress
 import os
 import shutil
 import signal
@@ -24,12 +25,15 @@ from escalq.models import Task, TaskKind
 from escalq.services import categories, outbound, tasks
 from escalq.services.notifications import Channels
 from escalq.services.outbound import Outbound
+from escalq.services.urls import Reach
 from tests.background.receivers import HttpReceiver, SmtpInbox
 from tests.net import free_port
 
 PUBLIC_URL = "https://escalq.example"
 SENDER = "escalq@test.example"
 SLACK_PATH = "/services/T000/B000/XXXX"
+# The integrations may reach the local stand-ins, as ESCALQ_INTEGRATIONS_PRIVATE_NETWORKS allows.
+LOOPBACK = Reach(private_networks=(ipaddress.IPv4Network("127.0.0.1/32"),))
 
 
 @dataclass
@@ -58,13 +62,16 @@ def smtp_config(inbox: SmtpInbox) -> email.SmtpConfig:
     )
 
 
-def channels(*, slack: HttpReceiver | None = None, inbox: SmtpInbox | None = None) -> Channels:
+def channels(
+    *, slack: HttpReceiver | None = None, inbox: SmtpInbox | None = None, reach: Reach = LOOPBACK
+) -> Channels:
     """Notification channels pointing at the local receivers; a channel left out is not configured."""
     return Channels(
         slack_webhook_url=slack.url + SLACK_PATH if slack is not None else None,
         smtp=smtp_config(inbox) if inbox is not None else None,
         timeout_s=5.0,
         public_url=PUBLIC_URL,
+        reach=reach,
     )
 
 

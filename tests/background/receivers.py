@@ -1,6 +1,7 @@
 """Local stand-ins for the outside world: HTTP receivers (webhooks, Slack, OpenAI) and an SMTP inbox."""
 
 import json
+import ssl
 import threading
 from collections import deque
 from dataclasses import dataclass
@@ -45,13 +46,15 @@ class Received:
 class HttpReceiver:
     """An HTTP server on a free 127.0.0.1 port that records every POST and answers as programmed.
 
-    Answers queued with `respond` are used first, in order, then `default`.
+    Answers queued with `respond` are used first, in order, then `default`. With `tls` it speaks HTTPS
+    and records the server name (SNI) each client asked for.
     """
 
-    def __init__(self, default: Answer) -> None:
+    def __init__(self, default: Answer, *, tls: ssl.SSLContext | None = None) -> None:
         self.default = default
         self.secret: str | None = None
         self.requests: list[Received] = []
+        self.server_names: list[str | None] = []
         self.release = threading.Event()
         self._answers: deque[Answer] = deque()
         self._arrived = threading.Condition()
@@ -66,7 +69,10 @@ class HttpReceiver:
 
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.port = int(self._server.server_address[1])
-        self.url = f"http://127.0.0.1:{self.port}"
+        self.url = f"{'https' if tls else 'http'}://127.0.0.1:{self.port}"
+        if tls is not None:
+            tls.sni_callback = lambda _socket, name, _context: self.server_names.append(name)
+            self._server.socket = tls.wrap_socket(self._server.socket, server_side=True)
         self._thread = threading.Thread(
             target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
         )
@@ -135,14 +141,20 @@ def api_error(status: int = 500) -> Answer:
 
 
 class SmtpInbox:
-    """An aiosmtpd server on a free port that keeps every message; `refuse` rejects that many next ones."""
+    """An aiosmtpd server on a free port that keeps every message; `refuse` rejects that many next ones.
 
-    def __init__(self) -> None:
+    With `tls` it requires STARTTLS before accepting mail, and records whether each message came over TLS.
+    """
+
+    def __init__(self, *, tls: ssl.SSLContext | None = None) -> None:
         self.messages: list[EmailMessage] = []
         self.recipients: list[list[str]] = []
+        self.over_tls: list[bool] = []
         self.refuse = 0
         self.port = free_port()
-        self._controller = Controller(self, hostname="127.0.0.1", port=self.port)
+        self._controller = Controller(
+            self, hostname="127.0.0.1", port=self.port, tls_context=tls, require_starttls=tls is not None
+        )
         self._controller.start()
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
@@ -153,6 +165,7 @@ class SmtpInbox:
         assert isinstance(message, EmailMessage)
         self.messages.append(message)
         self.recipients.append(list(envelope.rcpt_tos))
+        self.over_tls.append(session.ssl is not None)
         return "250 Message accepted for delivery"
 
     def close(self) -> None:
