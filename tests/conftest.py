@@ -22,6 +22,10 @@ SERVER_URL = os.environ.get("ESCALQ_TEST_DATABASE_SERVER") or os.environ.get(
     "DATABASE_URL", DEFAULT_DATABASE_URL
 )
 TEST_REDIS_URL = os.environ.get("ESCALQ_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+# A fixed Fernet key for every test (and the processes they start); set before anything imports the app,
+# which refuses to start without one.
+TEST_SECRET_KEY = "Sm0d4kR9vQYy0m1Zb2b6xJm9Qk3bq3w0Zq2m5P4t8yU="
+os.environ["ESCALQ_SECRET_KEY"] = TEST_SECRET_KEY
 
 
 def _admin_engine():

@@ -15,6 +15,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlmodel import SQLModel
 
 from escalq.cli.database import alembic_config, upgrade
+from escalq.services import vault
 
 ESCALATION_COLUMNS = {
     "id": "uuid",
@@ -115,9 +116,10 @@ def rolled_back(engine: Engine):
         try:
             connection.execute(
                 text(
-                    "INSERT INTO agents (id, name, webhook_secret, disabled, created_at) "
-                    "VALUES (gen_random_uuid(), 'bot', 'whsec_x', false, now())"
-                )
+                    "INSERT INTO agents (id, name, webhook_secret_encrypted, disabled, created_at) "
+                    "VALUES (gen_random_uuid(), 'bot', :secret, false, now())"
+                ),
+                {"secret": vault.encrypt("whsec_x")},
             )
             yield connection
         finally:
