@@ -2,7 +2,7 @@
 
 import os
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 
 import httpx
@@ -78,6 +78,22 @@ def session() -> Iterator[Session]:
 def now() -> datetime:
     """A fixed instant: tests hand it to the services instead of reading the clock."""
     return datetime(2026, 11, 22, 9, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def use_secret_key(monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[[str | None], None]]:
+    """Set ESCALQ_SECRET_KEY (None: unset it) for this test only; the test key is back afterwards."""
+
+    def use(value: str | None) -> None:
+        if value is None:
+            monkeypatch.delenv("ESCALQ_SECRET_KEY")
+        else:
+            monkeypatch.setenv("ESCALQ_SECRET_KEY", value)
+        get_settings.cache_clear()
+
+    yield use
+    monkeypatch.undo()
+    get_settings.cache_clear()
 
 
 @pytest.fixture(scope="session")

@@ -26,8 +26,9 @@ def choose(*, settings: Settings, data_dir: Path) -> KeyChoice:
     A configured DATABASE_URL may hold secrets that outlive this checkout's .data/, and other machines'
     workers must read them too: such an instance is given its key, never a made-up local one.
     """
-    if settings.secret_key is not None:
-        vault.parse_keys(settings.secret_key.get_secret_value())
+    configured = settings.secret_key.get_secret_value() if settings.secret_key else ""
+    if configured.strip():
+        vault.parse_keys(configured)
         return KeyChoice(local=None, note=f"Secret key: configured ({vault.SETTING})")
     if "database_url" in settings.model_fields_set:
         raise Misconfigured(
