@@ -1,11 +1,14 @@
 """Agents' webhook secrets: never stored in plain text, rotated with an overlap, re-encrypted on a new key."""
 
 import math
+import shutil
+import subprocess
 import uuid
 from datetime import timedelta
 
 import pytest
 from sqlalchemy import text
+from sqlalchemy.engine import make_url
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import select
 
@@ -13,6 +16,8 @@ from escalq.models import ActorKind, AdminEvent, Agent
 from escalq.services import agent_secrets, vault
 from escalq.services.errors import Invalid, Misconfigured, NotFound
 from tests.factories import make_agent, make_reviewer
+
+PG_DUMP = shutil.which("pg_dump")
 
 
 def raw_agents(session) -> str:
@@ -38,6 +43,26 @@ def test_the_stored_column_never_holds_the_plain_secret(session, now):
     assert made.webhook_secret.removeprefix("whsec_") not in dump
     assert rotated.secret.removeprefix("whsec_") not in dump
     assert vault.decrypt(stored_secret(session, made.agent), what="it") == rotated.secret
+
+
+@pytest.mark.skipif(PG_DUMP is None, reason="pg_dump is not installed")
+def test_pg_dump_of_the_agents_table_holds_no_secret(session, now, database_url):
+    made = make_agent(session)
+    rotated = agent_secrets.rotate(session=session, agent_id=made.agent.id, by=None, overlap_hours=1, now=now)
+    session.commit()
+    libpq_url = make_url(database_url).set(drivername="postgresql").render_as_string(hide_password=False)
+
+    dump = subprocess.run(
+        [str(PG_DUMP), "--data-only", "--table=agents", libpq_url],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    ).stdout
+
+    assert "agent-a" in dump, "the dump has the agents' rows"
+    for secret in (made.webhook_secret, rotated.secret):
+        assert secret.removeprefix("whsec_") not in dump
 
 
 def test_the_database_refuses_a_plain_secret(session):
