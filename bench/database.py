@@ -13,6 +13,7 @@ from escalq.cli.database import upgrade
 from escalq.cli.with_servers import with_db
 from escalq.config import DEFAULT_DATABASE_URL, get_settings
 from escalq.db import get_engine
+from escalq.services import vault
 
 BENCH_REDIS_DB = 14
 
@@ -25,7 +26,10 @@ def throwaway_database() -> Iterator[str]:
     url = server.set(database=name).render_as_string(hide_password=False)
     previous = os.environ.get("DATABASE_URL")
     previous_redis = os.environ.get("REDIS_URL")
+    previous_key = os.environ.get(vault.SETTING)
     try:
+        os.environ[vault.SETTING] = vault.new_key()  # the data is thrown away, and so is its key
+        get_settings.cache_clear()
         upgrade(url)
         os.environ["DATABASE_URL"] = url
         # The metrics cache lives in Redis: a database of its own there, not the app's nor the tests'
@@ -42,7 +46,8 @@ def throwaway_database() -> Iterator[str]:
         get_engine.cache_clear()
         redis().flushdb()
         redis.cache_clear()
-        for name_, value in (("DATABASE_URL", previous), ("REDIS_URL", previous_redis)):
+        restore = (("DATABASE_URL", previous), ("REDIS_URL", previous_redis), (vault.SETTING, previous_key))
+        for name_, value in restore:
             if value is None:
                 os.environ.pop(name_, None)
             else:

@@ -2,7 +2,7 @@
 
 from functools import lru_cache
 
-from pydantic import Field, IPvAnyNetwork
+from pydantic import Field, IPvAnyNetwork, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_DATABASE_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/escalq"
@@ -33,6 +33,12 @@ class Settings(BaseSettings):
     webhook_timeout_s: float = 10.0
     retry_delays_s: list[float] = [5, 300, 1800, 7200, 18000, 36000]
     allow_private_webhooks: bool = False
+
+    # Secrets at rest: comma-separated Fernet keys; the first encrypts, every one decrypts, so a new key
+    # goes first and the old one stays until `escalq secrets rotate-key` has re-encrypted everything.
+    secret_key: SecretStr | None = None
+    # After an agent's webhook secret is rotated, deliveries carry both signatures for this many hours.
+    webhook_secret_overlap_h: float = 24.0
 
     # Queue plumbing: how long a worker may hold a task, how often the sweep, timeout and expiry checks run.
     task_lease_s: float = 300.0

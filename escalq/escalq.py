@@ -4,12 +4,19 @@ import reflex as rx
 
 from escalq.api.app import create_api
 from escalq.pages import admin, detail, login, metrics, queue
+from escalq.services import vault
+from escalq.services.errors import Misconfigured
 from escalq.state import live
 from escalq.state.admin import AdminState
 from escalq.state.detail import DetailState
 from escalq.state.metrics import MetricsState
 from escalq.state.oncall import OncallState
 from escalq.state.queue import QueueState
+
+try:
+    vault.require_key()  # the backend never starts unable to read the secrets it stores
+except Misconfigured as error:
+    raise SystemExit(f"escalq: {error.message}") from None
 
 app = rx.App(api_transformer=create_api())
 app.register_lifespan_task(live.fan_out)

@@ -2,7 +2,7 @@
 
 import os
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 
 import httpx
@@ -22,6 +22,10 @@ SERVER_URL = os.environ.get("ESCALQ_TEST_DATABASE_SERVER") or os.environ.get(
     "DATABASE_URL", DEFAULT_DATABASE_URL
 )
 TEST_REDIS_URL = os.environ.get("ESCALQ_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+# A fixed Fernet key for every test (and the processes they start); set before anything imports the app,
+# which refuses to start without one.
+TEST_SECRET_KEY = "Sm0d4kR9vQYy0m1Zb2b6xJm9Qk3bq3w0Zq2m5P4t8yU="
+os.environ["ESCALQ_SECRET_KEY"] = TEST_SECRET_KEY
 
 
 def _admin_engine():
@@ -75,6 +79,22 @@ def session() -> Iterator[Session]:
 def now() -> datetime:
     """A fixed instant: tests hand it to the services instead of reading the clock."""
     return datetime(2026, 11, 22, 9, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def use_secret_key(monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[[str | None], None]]:
+    """Set ESCALQ_SECRET_KEY (None: unset it) for this test only; the test key is back afterwards."""
+
+    def use(value: str | None) -> None:
+        if value is None:
+            monkeypatch.delenv("ESCALQ_SECRET_KEY")
+        else:
+            monkeypatch.setenv("ESCALQ_SECRET_KEY", value)
+        get_settings.cache_clear()
+
+    yield use
+    monkeypatch.undo()
+    get_settings.cache_clear()
 
 
 @pytest.fixture(scope="session")

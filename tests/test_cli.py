@@ -6,6 +6,7 @@ import subprocess
 import sys
 import uuid
 from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -13,7 +14,9 @@ from alembic.script import ScriptDirectory
 from sqlmodel import select
 
 from escalq.cli.database import alembic_config
-from escalq.models import Reviewer, Role
+from escalq.clock import utc_now
+from escalq.models import AdminEvent, Agent, Reviewer, Role
+from escalq.services import agent_secrets, vault
 from escalq.services.secrets import verify_password
 from tests.factories import make_agent, make_reviewer
 
@@ -24,8 +27,8 @@ ESCALQ = Path(sys.executable).with_name("escalq")
 def escalq(database_url, tmp_path):
     """Run the console script with DATABASE_URL pointing at the test database."""
 
-    def run(*args: str) -> subprocess.CompletedProcess[str]:
-        env = {**os.environ, "DATABASE_URL": database_url}
+    def run(*args: str, **env_changes: str) -> subprocess.CompletedProcess[str]:
+        env = {**os.environ, "DATABASE_URL": database_url, **env_changes}
         return subprocess.run(
             [str(ESCALQ), *args], env=env, cwd=tmp_path, capture_output=True, text=True, timeout=60
         )
@@ -136,6 +139,15 @@ BAD_INPUTS = {
     ),
     "unknown reviewer": (["reviewer", "key", "nobody@example.com"], "nobody@example.com"),
     "duplicate agent": (["agent", "create", "support-bot", "--json"], "already exists"),
+    "unknown agent": (["agent", "rotate-secret", "nobody"], "no agent named 'nobody'"),
+    "overlap not finite": (
+        ["agent", "rotate-secret", "support-bot", "--overlap-hours", "nan"],
+        "0 to 720 hours",
+    ),
+    "overlap too long": (
+        ["agent", "rotate-secret", "support-bot", "--overlap-hours", "721"],
+        "0 to 720 hours",
+    ),
 }
 
 
@@ -151,3 +163,86 @@ def test_bad_input_is_a_clean_error(escalq, session):
     for name, (_, fragment) in BAD_INPUTS.items():
         assert_clean_error(results[name], fragment)
     assert session.exec(select(Reviewer)).first() is None
+    assert session.exec(select(AdminEvent)).first() is None, "no secret was rotated"
+
+
+def test_agent_rotate_secret_prints_the_new_secret_once_and_keeps_the_old_one_for_the_overlap(
+    escalq, session
+):
+    made = make_agent(session, "support-bot")
+
+    rotated = json_of(
+        escalq("agent", "rotate-secret", "support-bot", "--json", ESCALQ_WEBHOOK_SECRET_OVERLAP_H="5")
+    )
+    again = escalq("agent", "rotate-secret", "support-bot", "--overlap-hours", "0")
+
+    assert rotated["name"] == "support-bot" and rotated["id"] == str(made.agent.id)
+    assert rotated["webhook_secret"].startswith("whsec_") and rotated["webhook_secret"] != made.webhook_secret
+    until = datetime.fromisoformat(rotated["previous_valid_until"])
+    assert timedelta(hours=4, minutes=59) < until - utc_now() <= timedelta(hours=5)
+    assert again.returncode == 0, again.stderr
+    assert "the old secret no longer signs" in again.stdout
+    newest = again.stdout.split("new webhook secret (shown once): ")[1].split()[0]
+    session.expire_all()
+    agent = session.get(Agent, made.agent.id)
+    assert agent_secrets.signing_secrets(agent=agent, now=utc_now()) == [newest]
+
+
+def test_secrets_new_key_prints_a_usable_key(escalq):
+    plain, as_json = escalq("secrets", "new-key"), json_of(escalq("secrets", "new-key", "--json"))
+
+    assert plain.returncode == 0
+    vault.parse_keys(plain.stdout.strip())
+    vault.parse_keys(as_json["key"])
+    assert plain.stdout.strip() != as_json["key"]
+
+
+def test_secrets_rotate_key_moves_every_secret_to_the_first_key(escalq, session, use_secret_key):
+    made = make_agent(session, "support-bot")  # encrypted with the test key
+    old_key, new_key = os.environ["ESCALQ_SECRET_KEY"], vault.new_key()
+
+    done = json_of(escalq("secrets", "rotate-key", "--json", ESCALQ_SECRET_KEY=f"{new_key},{old_key}"))
+
+    assert done == {"reencrypted": 1}
+    use_secret_key(new_key)
+    session.expire_all()
+    agent = session.get(Agent, made.agent.id)
+    assert agent_secrets.signing_secrets(agent=agent, now=utc_now()) == [made.webhook_secret]
+
+
+def test_rotate_key_without_the_old_key_is_a_clean_error(escalq, session):
+    make_agent(session, "support-bot")
+
+    result = escalq("secrets", "rotate-key", ESCALQ_SECRET_KEY=vault.new_key())
+
+    assert_clean_error(result, "agent 'support-bot' cannot be decrypted with ESCALQ_SECRET_KEY")
+
+
+@pytest.mark.parametrize("command", [["worker", "--burst"], ["scheduler"], ["agent", "create", "bot"]])
+def test_without_a_key_commands_refuse_to_start_and_say_how_to_make_one(escalq, command):
+    result = escalq(*command, ESCALQ_SECRET_KEY="")
+
+    assert_clean_error(result, "ESCALQ_SECRET_KEY is not set", "`escalq secrets new-key` prints a new key")
+
+
+def test_run_with_a_configured_database_and_no_key_refuses_before_starting_anything(escalq):
+    result = escalq("run", ESCALQ_SECRET_KEY="")
+
+    assert_clean_error(result, "ESCALQ_SECRET_KEY is not set, and DATABASE_URL is", "escalq secrets new-key")
+    assert result.stdout == ""
+
+
+def test_the_app_refuses_to_start_without_a_key(tmp_path):
+    env = {**os.environ, "ESCALQ_SECRET_KEY": ""}
+    result = subprocess.run(
+        [sys.executable, "-c", "import escalq.escalq"],
+        env=env,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+    assert result.returncode == 1
+    assert result.stderr.startswith("escalq: ESCALQ_SECRET_KEY is not set"), result.stderr
+    assert "Traceback" not in result.stderr

@@ -15,6 +15,8 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlmodel import SQLModel
 
 from escalq.cli.database import alembic_config, upgrade
+from escalq.services import vault
+from escalq.services.errors import Misconfigured
 
 ESCALATION_COLUMNS = {
     "id": "uuid",
@@ -115,9 +117,10 @@ def rolled_back(engine: Engine):
         try:
             connection.execute(
                 text(
-                    "INSERT INTO agents (id, name, webhook_secret, disabled, created_at) "
-                    "VALUES (gen_random_uuid(), 'bot', 'whsec_x', false, now())"
-                )
+                    "INSERT INTO agents (id, name, webhook_secret_encrypted, disabled, created_at) "
+                    "VALUES (gen_random_uuid(), 'bot', :secret, false, now())"
+                ),
+                {"secret": vault.encrypt("whsec_x")},
             )
             yield connection
         finally:
@@ -183,3 +186,51 @@ def test_downgrade_to_base_and_back(database_url):
         # And the schema can be built again from there.
         upgrade(url)
         assert "escalation_events" in inspect(engine).get_table_names()
+
+
+def test_0006_encrypts_the_stored_webhook_secrets_and_downgrade_decrypts_them(database_url):
+    with brand_new_database(database_url) as url, engine_for(url) as engine:
+        config = alembic_config(url)
+        command.upgrade(config, "0004")
+        with engine.begin() as connection:
+            connection.execute(
+                text(
+                    "INSERT INTO agents (id, name, webhook_secret, disabled, created_at) "
+                    "VALUES (gen_random_uuid(), 'bot', 'whsec_c2VjcmV0LXNlY3JldA==', false, now())"
+                )
+            )
+
+        command.upgrade(config, "0006")
+
+        with engine.connect() as connection:
+            stored = connection.execute(text("SELECT webhook_secret_encrypted FROM agents")).scalar_one()
+            dump = connection.execute(text("SELECT a::text FROM agents a")).scalar_one()
+        assert "c2VjcmV0LXNlY3JldA" not in dump
+        assert vault.decrypt(stored, what="it") == "whsec_c2VjcmV0LXNlY3JldA=="
+
+        command.downgrade(config, "0006-1")
+
+        with engine.connect() as connection:
+            plain = connection.execute(text("SELECT webhook_secret FROM agents")).scalar_one()
+        assert plain == "whsec_c2VjcmV0LXNlY3JldA=="
+
+
+def test_0006_without_a_key_stops_with_the_setting_named_and_changes_nothing(database_url, use_secret_key):
+    with brand_new_database(database_url) as url, engine_for(url) as engine:
+        config = alembic_config(url)
+        command.upgrade(config, "0004")
+        with engine.begin() as connection:
+            connection.execute(
+                text(
+                    "INSERT INTO agents (id, name, webhook_secret, disabled, created_at) "
+                    "VALUES (gen_random_uuid(), 'bot', 'whsec_x', false, now())"
+                )
+            )
+        use_secret_key(None)
+
+        with pytest.raises(Misconfigured, match="ESCALQ_SECRET_KEY is not set"):
+            command.upgrade(config, "0006")
+
+        with engine.connect() as connection:
+            assert connection.execute(text("SELECT version_num FROM alembic_version")).scalar_one() == "0004"
+            assert connection.execute(text("SELECT webhook_secret FROM agents")).scalar_one() == "whsec_x"

@@ -1,32 +1,15 @@
 """`escalq`: manage agents, reviewers, the database and demo data."""
 
-from collections.abc import Callable
-from functools import wraps
-from typing import Any
-
 import click
 
-from escalq.cli.output import emit, json_option
+from escalq.cli.output import domain_errors, emit, json_option
 from escalq.cli.run import run
 from escalq.cli.workers import scheduler, worker
 from escalq.clock import utc_now
+from escalq.config import get_settings
 from escalq.db import session_scope
 from escalq.models import Role
-from escalq.services import demo, people
-from escalq.services.errors import DomainError
-
-
-def domain_errors(command: Callable[..., Any]) -> Callable[..., Any]:
-    """Show a refused request as a one-line error with exit code 1, not a traceback."""
-
-    @wraps(command)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return command(*args, **kwargs)
-        except DomainError as error:
-            raise click.ClickException(error.message) from error
-
-    return wrapper
+from escalq.services import agent_secrets, demo, people, vault
 
 
 @click.group()
@@ -59,6 +42,40 @@ def agent_create(name: str, as_json: bool) -> None:
         f"agent {name} created ({created.agent.id})\n"
         f"API key (shown once):        {created.api_key}\n"
         f"webhook secret (shown once): {created.webhook_secret}",
+    )
+
+
+@agent.command("rotate-secret")
+@click.argument("name")
+@click.option(
+    "--overlap-hours",
+    type=float,
+    default=None,
+    help="How long the old secret keeps signing too (default: ESCALQ_WEBHOOK_SECRET_OVERLAP_H).",
+)
+@json_option
+@domain_errors
+def agent_rotate_secret(name: str, overlap_hours: float | None, as_json: bool) -> None:
+    """Give agent NAME a new webhook secret, printed once; the old one also signs during the overlap."""
+    hours = get_settings().webhook_secret_overlap_h if overlap_hours is None else overlap_hours
+    with session_scope() as session:
+        found = people.agent_named(session=session, name=name)
+        rotated = agent_secrets.rotate(
+            session=session, agent_id=found.id, by=None, overlap_hours=hours, now=utc_now()
+        )
+    until = rotated.previous_until.isoformat() if rotated.previous_until else None
+    record = {
+        "id": str(rotated.agent.id),
+        "name": rotated.agent.name,
+        "webhook_secret": rotated.secret,
+        "previous_valid_until": until,
+    }
+    emit(
+        as_json,
+        record,
+        f"webhook secret of agent {rotated.agent.name} rotated\n"
+        f"new webhook secret (shown once): {rotated.secret}\n"
+        + (f"deliveries carry both signatures until {until}" if until else "the old secret no longer signs"),
     )
 
 
@@ -122,6 +139,7 @@ def db() -> None:
 
 @db.command("upgrade")
 @json_option
+@domain_errors
 def db_upgrade(as_json: bool) -> None:
     """Create the database if missing and apply every migration."""
     from escalq.cli.database import upgrade
@@ -156,6 +174,35 @@ def demo_command(as_json: bool) -> None:
         f"demo logins (password {demo.DEMO_PASSWORD}):\n{logins}\n"
         f"agent {seeded.agent_name} API key: {seeded.agent_api_key}\n"
         f"{seeded.escalation_count} sample escalations",
+    )
+
+
+@cli.group("secrets")
+def secrets_group() -> None:
+    """Secrets at rest: the key list in ESCALQ_SECRET_KEY."""
+
+
+@secrets_group.command("new-key")
+@json_option
+def secrets_new_key(as_json: bool) -> None:
+    """Print a new key for ESCALQ_SECRET_KEY (put it first in the list to start using it)."""
+    key = vault.new_key()
+    emit(as_json, {"key": key}, key)
+
+
+@secrets_group.command("rotate-key")
+@json_option
+@domain_errors
+def secrets_rotate_key(as_json: bool) -> None:
+    """Encrypt every stored secret again with the first key of ESCALQ_SECRET_KEY; then drop the others."""
+    vault.require_key()
+    with session_scope() as session:
+        count = agent_secrets.reencrypt_all(session=session, now=utc_now())
+    emit(
+        as_json,
+        {"reencrypted": count},
+        f"{count} stored secret(s) encrypted with the first key of ESCALQ_SECRET_KEY; "
+        "the other keys can be removed from it now",
     )
 
 

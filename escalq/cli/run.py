@@ -6,13 +6,15 @@ from pathlib import Path
 
 import click
 
+from escalq.cli import secret_key
 from escalq.cli.database import ROOT, upgrade
+from escalq.cli.output import domain_errors
 from escalq.cli.processes import Child, exit_on_signals, supervise
 from escalq.cli.servers import Servers, ServerUnavailable, embedded_forced, resolve
 from escalq.clock import utc_now
 from escalq.config import get_settings
 from escalq.db import get_engine, session_scope
-from escalq.services import demo
+from escalq.services import demo, vault
 
 APP_URL = "http://localhost:3000"
 API_DOCS_URL = "http://localhost:8000/api/docs"
@@ -77,11 +79,22 @@ def seed_demo() -> None:
     click.echo(f"Agent {seeded.agent_name} API key (shown once): {seeded.agent_api_key}")
 
 
+def provide_secret_key() -> None:
+    """Settle ESCALQ_SECRET_KEY before anything reads it; a local key is passed on to every child."""
+    choice = secret_key.choose(settings=get_settings(), data_dir=ROOT / ".data")
+    if choice.local is not None:
+        os.environ[vault.SETTING] = choice.local
+        get_settings.cache_clear()
+    click.echo(choice.note)
+
+
 @click.command("run")
+@domain_errors
 def run() -> None:
     """Run the whole app in the foreground with demo data; Ctrl-C stops everything it started."""
     os.chdir(ROOT)  # Reflex runs from the project root, and .env and .data/ live there
     exit_on_signals()
+    provide_secret_key()  # before the servers: DATABASE_URL is set for the children once they are chosen
     servers = open_servers()
     try:
         point_at(servers)

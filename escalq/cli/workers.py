@@ -7,8 +7,10 @@ from redis import Redis
 from rq import Worker
 from rq_scheduler import Scheduler
 
+from escalq.cli.output import domain_errors
 from escalq.config import get_settings
 from escalq.jobs import QUEUE, queue
+from escalq.services import vault
 from workers.schedule import register
 
 
@@ -19,8 +21,10 @@ def _connection() -> Redis:
 
 @click.command("worker")
 @click.option("--burst", is_flag=True, help="Run until the queue is empty, then exit.")
+@domain_errors
 def worker(burst: bool) -> None:
     """Run an RQ worker for escalq's queue (several may run, on several machines)."""
+    vault.require_key()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     connection = _connection()
     listener = Worker([queue().name], connection=connection)
@@ -29,8 +33,10 @@ def worker(burst: bool) -> None:
 
 @click.command("scheduler")
 @click.option("--interval", default=1.0, show_default=True, help="Seconds between checks for due jobs.")
+@domain_errors
 def scheduler(interval: float) -> None:
     """Run rq-scheduler with escalq's periodic jobs (the outbox sweep, the priority timeouts)."""
+    vault.require_key()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     runner = Scheduler(queue_name=QUEUE, connection=_connection(), interval=interval)
     register(runner)

@@ -1,5 +1,6 @@
 """SQLModel tables and enums; no queries live here."""
 
+from escalq.models.admin_event import AdminEvent
 from escalq.models.enums import OPEN_STATUSES, PRIORITY_RANK, STATUS_RANK, ActorKind, Priority, Role, Status
 from escalq.models.escalation import ContextUpdate, Escalation, EscalationEvent, IdempotencyKey
 from escalq.models.oncall import OncallMember, OncallOverride, OncallRotation
@@ -19,6 +20,7 @@ __all__ = [
     "PRIORITY_RANK",
     "STATUS_RANK",
     "ActorKind",
+    "AdminEvent",
     "Agent",
     "ApiKey",
     "Channel",

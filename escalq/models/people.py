@@ -28,10 +28,22 @@ class Reviewer(SQLModel, table=True):
 
 class Agent(SQLModel, table=True):
     __tablename__ = "agents"
+    __table_args__ = (
+        # Fernet tokens all start so: a plain secret written by mistake is refused, never stored.
+        CheckConstraint("webhook_secret_encrypted LIKE 'gAAAAA%'", name="ck_agents_secret_encrypted"),
+        CheckConstraint(
+            "(previous_webhook_secret_encrypted IS NULL) = (previous_webhook_secret_until IS NULL)",
+            name="ck_agents_previous_secret_until",
+        ),
+    )
 
     id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
     name: str = Field(sa_type=Text, unique=True)
-    webhook_secret: str = Field(sa_type=Text)
+    # The Standard Webhooks signing secret, encrypted (escalq.services.vault); never stored in plain text.
+    webhook_secret_encrypted: str = Field(sa_type=Text)
+    # The secret before the last rotation: deliveries are signed with it too until `..._until`.
+    previous_webhook_secret_encrypted: str | None = Field(default=None, sa_type=Text)
+    previous_webhook_secret_until: datetime | None = Field(default=None, sa_type=TIMESTAMPTZ)
     disabled: bool = False
     throttled_until: datetime | None = Field(
         default=None, sa_type=TIMESTAMPTZ, description="Tripped its rate limit or budget; refused until then"

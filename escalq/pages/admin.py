@@ -1,4 +1,4 @@
-"""Admin: reviewers (pool, on-call, role), the on-call rotation, agents (create, disable, rotate the key)."""
+"""Admin: reviewers (pool, on-call, role), the on-call rotation, agents (create, disable, rotate)."""
 
 import reflex as rx
 
@@ -144,6 +144,42 @@ def _rotate(row: rx.Var[AgentRow]) -> rx.Component:
     )
 
 
+def _rotate_secret(row: rx.Var[AgentRow]) -> rx.Component:
+    """The old secret keeps signing for the chosen overlap: the agent switches without losing a webhook."""
+    return rx.alert_dialog.root(
+        rx.alert_dialog.trigger(rx.button("Rotate secret", size="1", variant="soft")),
+        rx.alert_dialog.content(
+            rx.alert_dialog.title("Rotate the webhook secret of " + row.name + "?"),
+            rx.alert_dialog.description(
+                "Deliveries carry signatures with both the old and the new secret for the overlap, "
+                "then only with the new one."
+            ),
+            rx.flex(
+                rx.text("Overlap (hours)", size="2"),
+                rx.select(
+                    AdminState.overlap_choices,
+                    value=AdminState.secret_overlap_h,
+                    on_change=AdminState.set_secret_overlap,
+                    size="1",
+                    custom_attrs={"aria-label": "Overlap in hours"},
+                ),
+                spacing="2",
+                align="center",
+                margin_top="1em",
+            ),
+            rx.flex(
+                rx.alert_dialog.cancel(rx.button("Cancel", variant="soft", color_scheme="gray")),
+                rx.alert_dialog.action(
+                    rx.button("Rotate secret", color_scheme="red", on_click=AdminState.rotate_secret(row.id))
+                ),
+                spacing="3",
+                justify="end",
+                margin_top="1em",
+            ),
+        ),
+    )
+
+
 def _agent_row(row: rx.Var[AgentRow]) -> rx.Component:
     return rx.table.row(
         rx.table.row_header_cell(row.name),
@@ -156,6 +192,13 @@ def _agent_row(row: rx.Var[AgentRow]) -> rx.Component:
             )
         ),
         rx.table.cell(row.created_at.split("T")[0]),
+        rx.table.cell(
+            rx.cond(
+                row.previous_secret_until != "",
+                rx.badge("old one signs too until " + row.previous_secret_until, variant="soft"),
+                rx.text("current only", size="2", color_scheme="gray"),
+            )
+        ),
         rx.table.cell(
             rx.hstack(
                 rx.cond(
@@ -170,6 +213,7 @@ def _agent_row(row: rx.Var[AgentRow]) -> rx.Component:
                     ),
                 ),
                 _rotate(row),
+                _rotate_secret(row),
                 spacing="2",
             )
         ),
@@ -182,7 +226,11 @@ def _agents() -> rx.Component:
     return rx.card(
         rx.vstack(
             rx.heading("Agents", size="5"),
-            data_table(["Name", "Key prefix", "Status", "Created", "Actions"], AdminState.agents, _agent_row),
+            data_table(
+                ["Name", "Key prefix", "Status", "Created", "Webhook secrets", "Actions"],
+                AdminState.agents,
+                _agent_row,
+            ),
             rx.form(
                 rx.hstack(
                     rx.input(name="name", id="admin-new-agent-name", placeholder="Agent name", required=True),
@@ -221,17 +269,21 @@ def _secret(label: str, value: rx.Var[str], element_id: str) -> rx.Component:
 
 
 def _reveal() -> rx.Component:
-    """The new key (and, for a new agent, its webhook secret): shown here once, then forgotten."""
+    """A new key, a new webhook secret, or both for a new agent: shown here once, then forgotten."""
     return rx.dialog.root(
         rx.dialog.content(
             rx.dialog.title("Secrets for " + AdminState.revealed_for),
             rx.vstack(
                 rx.callout(
-                    "Copy them now: they will not be shown again. escalq keeps only a hash of the key.",
+                    "Copy them now: they will not be shown again. escalq keeps only a hash of the key "
+                    "and the webhook secret encrypted.",
                     icon="triangle_alert",
                     color_scheme="amber",
                 ),
-                _secret("API key", AdminState.revealed_key, "admin-revealed-key"),
+                rx.cond(
+                    AdminState.revealed_key != "",
+                    _secret("API key", AdminState.revealed_key, "admin-revealed-key"),
+                ),
                 rx.cond(
                     AdminState.revealed_secret != "",
                     _secret("Webhook secret", AdminState.revealed_secret, "admin-revealed-secret"),

@@ -20,3 +20,4 @@ class AgentRow:
     disabled: bool
     key_prefixes: str  # comma-joined visible prefixes of the keys that still work
     created_at: str  # ISO 8601
+    previous_secret_until: str  # ISO 8601: until then the old webhook secret signs too; "" when it does not

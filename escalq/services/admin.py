@@ -8,7 +8,7 @@ from sqlmodel import Session, col, select
 
 from escalq.models import Agent, ApiKey, Reviewer, Role
 from escalq.schemas.admin import AgentRow, ReviewerRow
-from escalq.services import people, pool
+from escalq.services import agent_secrets, people, pool
 from escalq.services.assignment import lock_pool
 from escalq.services.errors import Conflict, NotFound
 
@@ -29,8 +29,8 @@ def list_reviewers(*, session: Session) -> list[ReviewerRow]:
     ]
 
 
-def list_agents(*, session: Session) -> list[AgentRow]:
-    """Every agent, by name, with the prefixes of its unrevoked keys."""
+def list_agents(*, session: Session, now: datetime) -> list[AgentRow]:
+    """Every agent, by name, with the prefixes of its unrevoked keys and its secret's overlap, if one."""
     agents = list(session.exec(select(Agent).order_by(col(Agent.name))))
     live_keys = session.exec(
         select(ApiKey.agent_id, ApiKey.prefix)
@@ -47,9 +47,14 @@ def list_agents(*, session: Session) -> list[AgentRow]:
             disabled=a.disabled,
             key_prefixes=", ".join(prefixes.get(a.id, [])),
             created_at=a.created_at.isoformat(),
+            previous_secret_until=_iso(agent_secrets.previous_until(a, now)),
         )
         for a in agents
     ]
+
+
+def _iso(at: datetime | None) -> str:
+    return at.isoformat() if at else ""
 
 
 @dataclass(frozen=True)

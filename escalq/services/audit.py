@@ -1,14 +1,15 @@
-"""The audit log: one row per status change, in the same transaction as the change."""
+"""The audit logs: one row per status change, and one per admin action, in the change's transaction."""
 
 from datetime import datetime
 from typing import Any
 
 from sqlmodel import Session, select
 
-from escalq.models import ActorKind, Escalation, EscalationEvent, Status
+from escalq.models import ActorKind, AdminEvent, Agent, Escalation, EscalationEvent, Reviewer, Status
 from escalq.services.auth import Principal
 
 SYSTEM = "escalq"
+CLI = "escalq command line"
 
 
 def record_event(
@@ -46,3 +47,29 @@ def events_for(*, session: Session, escalation: Escalation) -> list[EscalationEv
         .order_by(EscalationEvent.id)  # type: ignore[arg-type]
     )
     return list(session.exec(query))
+
+
+def record_admin_event(
+    *,
+    session: Session,
+    action: str,
+    subject: Agent | Reviewer,
+    by: Reviewer | None,
+    now: datetime,
+    details: dict[str, Any] | None = None,
+) -> AdminEvent:
+    """Append what `by` (None: the operator, on the command line) did to `subject`; never pass a secret."""
+    event = AdminEvent(
+        at=now,
+        actor_kind=ActorKind.system if by is None else ActorKind.reviewer,
+        actor_id=None if by is None else by.id,
+        actor_name=CLI if by is None else by.display_name,
+        action=action,
+        subject_kind="agent" if isinstance(subject, Agent) else "reviewer",
+        subject_id=subject.id,
+        subject_name=subject.name if isinstance(subject, Agent) else subject.email,
+        details=details or {},
+    )
+    session.add(event)
+    session.flush()
+    return event

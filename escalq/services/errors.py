@@ -39,3 +39,7 @@ class Throttled(DomainError):
     def __init__(self, message: str, *, retry_after_s: int) -> None:
         super().__init__(message)
         self.retry_after_s = retry_after_s
+
+
+class Misconfigured(DomainError):
+    """escalq's own configuration does not allow this (a missing or wrong key), not the caller's input."""

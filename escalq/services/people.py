@@ -7,8 +7,9 @@ from datetime import datetime
 from sqlmodel import Session, select
 
 from escalq.models import Agent, ApiKey, Reviewer, Role
+from escalq.services.agent_secrets import new_encrypted
 from escalq.services.errors import Conflict, Invalid, NotFound
-from escalq.services.secrets import IssuedKey, hash_password, new_api_key, new_webhook_secret
+from escalq.services.secrets import IssuedKey, hash_password, new_api_key
 
 MIN_PASSWORD_CHARS = 8
 
@@ -38,11 +39,20 @@ def create_agent(*, session: Session, name: str, now: datetime) -> NewAgent:
         raise Invalid("an agent name must be 1 to 100 characters")
     if session.exec(select(Agent).where(Agent.name == name)).first() is not None:
         raise Conflict(f"an agent named {name!r} already exists")
-    agent = Agent(name=name, webhook_secret=new_webhook_secret(), created_at=now)
+    secret, encrypted = new_encrypted()
+    agent = Agent(name=name, webhook_secret_encrypted=encrypted, created_at=now)
     session.add(agent)
     session.flush()
     key = _store_key(session=session, now=now, agent_id=agent.id)
-    return NewAgent(agent=agent, api_key=key.plaintext, webhook_secret=agent.webhook_secret)
+    return NewAgent(agent=agent, api_key=key.plaintext, webhook_secret=secret)
+
+
+def agent_named(*, session: Session, name: str) -> Agent:
+    """The agent called `name`, or NotFound."""
+    agent = session.exec(select(Agent).where(Agent.name == name.strip())).first()
+    if agent is None:
+        raise NotFound(f"no agent named {name!r}")
+    return agent
 
 
 def create_reviewer(

@@ -9,7 +9,8 @@ from datetime import datetime
 from sqlmodel import Session, select
 
 from escalq.models import Agent, Escalation, Notification, NotificationStatus, Task, TaskKind
-from escalq.services import categories, notifications, outbox, webhooks
+from escalq.services import agent_secrets, categories, notifications, outbox, webhooks
+from escalq.services.errors import Misconfigured
 from escalq.services.outbound import Outbound
 
 log = logging.getLogger(__name__)
@@ -49,15 +50,22 @@ def _webhook(*, session: Session, task: Task, config: Outbound, clock: Clock) ->
     assert escalation is not None
     agent = session.exec(select(Agent).where(Agent.name == escalation.source_agent)).one()
     attempt = task.attempts
-    result = webhooks.send(
-        url=task.payload["url"],
-        message_id=task.payload["message_id"],
-        body=task.payload["body"],
-        secret=agent.webhook_secret,
-        timeout_s=config.webhook_timeout_s,
-        reach=config.webhook_reach,
-        now=clock(),
-    )
+    try:
+        secrets = agent_secrets.signing_secrets(agent=agent, now=clock())
+    except Misconfigured as error:
+        # Nothing is sent unsigned: the attempt fails with the reason, and is retried once the key is fixed.
+        log.error("webhook %s not sent: %s", task.id, error.message)
+        result = webhooks.AttemptResult(http_status=None, excerpt=None, error=error.message, duration_ms=0)
+    else:
+        result = webhooks.send(
+            url=task.payload["url"],
+            message_id=task.payload["message_id"],
+            body=task.payload["body"],
+            secrets=secrets,
+            timeout_s=config.webhook_timeout_s,
+            reach=config.webhook_reach,
+            now=clock(),
+        )
     now = clock()
     if not outbox.still_held(session=session, task=task, attempt=attempt):
         webhooks.log_attempt(

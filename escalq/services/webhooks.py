@@ -3,6 +3,7 @@
 import json
 import time
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -133,12 +134,13 @@ def send(
     url: str,
     message_id: str,
     body: dict[str, Any],
-    secret: str,
+    secrets: Sequence[str],
     timeout_s: float,
     reach: Reach,
     now: datetime,
 ) -> AttemptResult:
-    """POST the signed body once, to an address `reach` allows; never raises for network or HTTP trouble."""
+    """POST the body once, signed with each of `secrets` (space-separated, as Standard Webhooks allows),
+    to an address `reach` allows; never raises for network or HTTP trouble."""
     started = time.perf_counter()
 
     def result(**fields: Any) -> AttemptResult:
@@ -149,7 +151,7 @@ def send(
         "content-type": "application/json",
         "webhook-id": message_id,
         "webhook-timestamp": str(int(now.timestamp())),
-        "webhook-signature": Webhook(secret).sign(message_id, now, data),
+        "webhook-signature": " ".join(Webhook(secret).sign(message_id, now, data) for secret in secrets),
     }
     try:
         target(url)

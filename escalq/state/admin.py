@@ -9,9 +9,10 @@ from sqlmodel import Session
 
 from escalq import jobs
 from escalq.clock import utc_now
+from escalq.config import get_settings
 from escalq.models import Reviewer, Role
 from escalq.schemas.admin import AgentRow, ReviewerRow
-from escalq.services import admin, oncall, people
+from escalq.services import admin, agent_secrets, oncall, people
 from escalq.services.errors import DomainError, Invalid, NotFound
 from escalq.state.base import AuthState, in_session
 
@@ -20,6 +21,8 @@ ROLES = [role.value for role in Role]
 DENIED = "Only admins can do this."
 # Text inputs of the add-reviewer form; cleared after a reviewer is added.
 REVIEWER_INPUTS = ("admin-new-email", "admin-new-name", "admin-new-password")
+# Offered overlaps (hours) when rotating a webhook secret; the configured default is added to them.
+OVERLAP_CHOICES = (0.0, 1.0, 24.0, 72.0, 168.0)
 
 
 def _id(text: str, what: str) -> uuid.UUID:
@@ -36,8 +39,15 @@ def _role(text: str) -> Role:
         raise Invalid(f"{text!r} is not a role; choose one of {', '.join(ROLES)}") from None
 
 
+def _hours(text: str) -> float:
+    try:
+        return float(text)
+    except ValueError:
+        raise Invalid(f"{text!r} is not a number of hours") from None
+
+
 def _tables(session: Session) -> tuple[list[ReviewerRow], list[AgentRow]]:
-    return admin.list_reviewers(session=session), admin.list_agents(session=session)
+    return admin.list_reviewers(session=session), admin.list_agents(session=session, now=utc_now())
 
 
 class AdminState(AuthState):
@@ -47,6 +57,9 @@ class AdminState(AuthState):
     # password never sits in state and a debounced input cannot lag behind the submit.
     new_role: str = Role.reviewer.value
     new_active: bool = True
+    # The rotate-secret dialog's overlap, in hours, and what it offers (set from the settings on load).
+    secret_overlap_h: str = ""
+    overlap_choices: list[str] = []
     # Shown once, in a dialog, then forgotten.
     revealed_for: str = ""
     revealed_key: str = ""
@@ -56,7 +69,7 @@ class AdminState(AuthState):
 
     @rx.var
     def reveal_open(self) -> bool:
-        return self.revealed_key != ""
+        return self.revealed_key != "" or self.revealed_secret != ""
 
     async def _admin(self) -> Reviewer | None:
         """The signed-in reviewer if they are an admin right now; the page is never trusted with that."""
@@ -93,6 +106,9 @@ class AdminState(AuthState):
             return
         self.reviewers, self.agents = await in_session(_tables)
         self.error = self.notice = ""
+        default = get_settings().webhook_secret_overlap_h
+        self.secret_overlap_h = f"{default:g}"
+        self.overlap_choices = [f"{hours:g}" for hours in sorted({*OVERLAP_CHOICES, default})]
 
     @rx.event
     def set_new_role(self, role: str):
@@ -223,6 +239,36 @@ class AdminState(AuthState):
         name = next((row.name for row in self.agents if row.id == agent_id), "the agent")
         self.revealed_for, self.revealed_key, self.revealed_secret = name, key, ""
         self.notice = f"Rotated the key of {name}; the old key no longer works."
+
+    @rx.event
+    def set_secret_overlap(self, hours: str):
+        if hours in self.overlap_choices:
+            self.secret_overlap_h = hours
+
+    @rx.event
+    async def rotate_secret(self, agent_id: str):
+        """Give the agent a new webhook secret and reveal it once; the old one also signs for the overlap."""
+        hours = self.secret_overlap_h
+
+        def work(session: Session, by: Reviewer) -> tuple[str, str, str]:
+            rotated = agent_secrets.rotate(
+                session=session,
+                agent_id=_id(agent_id, "agent"),
+                by=by,
+                overlap_hours=_hours(hours),
+                now=utc_now(),
+            )
+            until = rotated.previous_until.isoformat(timespec="minutes") if rotated.previous_until else ""
+            return rotated.agent.name, rotated.secret, until
+
+        rotated = await self._act(work)
+        if rotated is None:
+            return
+        name, secret, until = rotated
+        self.revealed_for, self.revealed_key, self.revealed_secret = name, "", secret
+        self.notice = f"Rotated the webhook secret of {name}; " + (
+            f"deliveries carry both signatures until {until}." if until else "the old one no longer signs."
+        )
 
     @rx.event
     def reveal_changed(self, is_open: bool):

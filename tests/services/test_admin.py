@@ -40,7 +40,7 @@ def test_list_agents_shows_live_key_prefixes_and_status(session, now):
         select(ApiKey).where(ApiKey.agent_id == alpha.agent.id, ApiKey.revoked_at.is_(None))  # type: ignore[union-attr]
     ).one()
 
-    rows = list_agents(session=session)
+    rows = list_agents(session=session, now=now)
 
     assert [row.name for row in rows] == ["alpha", "beta"]
     assert rows[0] == AgentRow(
@@ -49,6 +49,7 @@ def test_list_agents_shows_live_key_prefixes_and_status(session, now):
         disabled=False,
         key_prefixes=fresh.prefix,
         created_at=alpha.agent.created_at.isoformat(),
+        previous_secret_until="",
     )
     assert rows[1].disabled and rows[1].key_prefixes == key_prefix(beta.api_key)
 
@@ -126,7 +127,7 @@ def test_rotating_revokes_the_old_key_and_the_new_one_works(session, now):
     assert authenticate(session=session, api_key=other.api_key).agent == other.agent
     revoked = session.exec(select(ApiKey).where(ApiKey.prefix == key_prefix(agent.api_key))).one()
     assert revoked.revoked_at == now
-    [row] = [r for r in list_agents(session=session) if r.name == agent.agent.name]
+    [row] = [r for r in list_agents(session=session, now=now) if r.name == agent.agent.name]
     assert row.key_prefixes == key_prefix(new_key)
 
 
