@@ -214,7 +214,7 @@ class SessionGuard(rx.Middleware):
         try:
             state_cls = rx.State.get_class_substate(state_name)
         except ValueError:
-            state_cls = rx.State  # unknown: refused below like any event outside AuthState
+            state_cls = BaseState  # unknown: never public, refused below like any state outside AuthState
         if is_public(state_cls, name):
             if state_cls is rx.State and name == "hydrate_and_load":
                 # The snapshot it sends must not hold what the tab's session may not see.
