@@ -1,7 +1,9 @@
 """The real websocket protocol, as an attacker would speak it: no handler gives a tab more than its session.
 
 Every handler of every state is sent, with plausible arguments and the escalation page's path, by a tab
-without a session and by a plain reviewer; nothing of an escalation may come back and no row may change.
+without a session, and every manager and admin handler by a plain reviewer (the reviewer's own handlers
+may act: that is their job); nothing of an escalation may come back and no row may change. The live feed,
+an ended session and a reload after it are checked the same way.
 """
 
 import inspect
