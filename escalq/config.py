@@ -1,8 +1,9 @@
 """Settings, read once from the environment (and `.env`) when first asked for."""
 
 from functools import lru_cache
+from urllib.parse import urlsplit
 
-from pydantic import Field, IPvAnyNetwork, SecretStr
+from pydantic import Field, IPvAnyNetwork, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_DATABASE_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/escalq"
@@ -17,6 +18,9 @@ class Settings(BaseSettings):
     database_url: str = Field(DEFAULT_DATABASE_URL, validation_alias="DATABASE_URL")
     redis_url: str = Field(DEFAULT_REDIS_URL, validation_alias="REDIS_URL")
     public_url: str = "http://localhost:3000"
+    # Other origins (scheme://host[:port]) whose pages may call the API and open the app's socket with
+    # credentials, besides public_url's; for a second name of the same site. Never "*".
+    cors_origins: list[str] = []
     max_body_bytes: int = 1_048_576
     max_context_bytes: int = 65_536
     max_description_chars: int = 20_000
@@ -78,6 +82,34 @@ class Settings(BaseSettings):
     expire_high_after_min: float = 1440
     expire_medium_after_min: float = 4320
     expire_low_after_min: float = 10080
+
+    @field_validator("cors_origins")
+    @classmethod
+    def _origins_only(cls, values: list[str]) -> list[str]:
+        return [origin_of(value, exact=True) for value in values]
+
+    def allowed_origins(self) -> list[str]:
+        """The browser origins trusted with credentials: public_url's, then cors_origins."""
+        return list(dict.fromkeys([origin_of(self.public_url), *self.cors_origins]))
+
+
+def origin_of(url: str, *, exact: bool = False) -> str:
+    """The origin (scheme://host[:port], as a browser sends it) of an http(s) URL.
+
+    With `exact`, anything beyond the origin (a path, a query, userinfo, "*") is refused with a ValueError.
+    """
+    parts = urlsplit(url.strip())
+    try:
+        port = parts.port
+    except ValueError:
+        port = -1
+    if parts.scheme not in ("http", "https") or not parts.hostname or port == -1 or "@" in parts.netloc:
+        raise ValueError(f"{url!r} is not an http(s) origin such as https://escalq.example.com")
+    if exact and (parts.path not in ("", "/") or parts.query or parts.fragment):
+        raise ValueError(f"{url!r} is not an origin: leave out the path, as in https://escalq.example.com")
+    host = f"[{parts.hostname}]" if ":" in parts.hostname else parts.hostname
+    default = {"http": 80, "https": 443}[parts.scheme]
+    return f"{parts.scheme}://{host}" + (f":{port}" if port not in (None, default) else "")
 
 
 @lru_cache

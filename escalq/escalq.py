@@ -8,6 +8,7 @@ from escalq.services import vault
 from escalq.services.errors import Misconfigured
 from escalq.state import live
 from escalq.state.admin import AdminState
+from escalq.state.base import SessionGuard
 from escalq.state.detail import DetailState
 from escalq.state.metrics import MetricsState
 from escalq.state.oncall import OncallState
@@ -19,29 +20,30 @@ except Misconfigured as error:
     raise SystemExit(f"escalq: {error.message}") from None
 
 app = rx.App(api_transformer=create_api())
+app.add_middleware(SessionGuard())  # every event: a valid session with the state's role, or a redirect
 app.register_lifespan_task(live.fan_out)
 app.add_page(login.login, route=login.ROUTE, title="Sign in · escalq")
 app.add_page(
     queue.queue_page,
     route=queue.ROUTE,
     title="Queue · escalq",
-    on_load=[QueueState.require_login, QueueState.load],
+    on_load=QueueState.load,
 )
 app.add_page(
     detail.detail_page,
     route=detail.ROUTE,
     title="Escalation · escalq",
-    on_load=[DetailState.require_login, DetailState.load],
+    on_load=DetailState.load,
 )
 app.add_page(
     admin.admin,
     route=admin.ROUTE,
     title="Admin · escalq",
-    on_load=[AdminState.require_admin, AdminState.load, OncallState.load_oncall],
+    on_load=[AdminState.load, OncallState.load_oncall],
 )
 app.add_page(
     metrics.metrics_page,
     route=metrics.ROUTE,
     title="Metrics · escalq",
-    on_load=[MetricsState.require_manager, MetricsState.load],
+    on_load=MetricsState.load,
 )

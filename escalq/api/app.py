@@ -1,6 +1,7 @@
 """The FastAPI application that Reflex mounts its own backend into."""
 
 from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
 
 from escalq.api import problems
 from escalq.api.limits import BodySizeLimit
@@ -18,7 +19,17 @@ def create_api() -> FastAPI:
         redoc_url=None,
         openapi_url="/api/openapi.json",
     )
-    api.add_middleware(BodySizeLimit, max_bytes=get_settings().max_body_bytes, path_prefix="/api/")
+    settings = get_settings()
+    api.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes, path_prefix="/api/")
+    # Outermost: a page on another site gets no CORS grant, so its scripts cannot read our answers or send
+    # preflighted (JSON, Authorization) requests; Reflex wraps the app in the same policy (rxconfig.py).
+    api.add_middleware(
+        CORSMiddleware,
+        allow_origins=settings.allowed_origins(),
+        allow_credentials=True,
+        allow_methods=["*"],
+        allow_headers=["*"],
+    )
     problems.install(api)
     api.include_router(escalations.router)
     api.include_router(handback.router)

@@ -2,7 +2,7 @@
 
 import uuid
 from collections.abc import Callable
-from typing import TypeVar
+from typing import ClassVar, TypeVar
 
 import reflex as rx
 from sqlmodel import Session
@@ -51,6 +51,7 @@ def _tables(session: Session) -> tuple[list[ReviewerRow], list[AgentRow]]:
 
 
 class AdminState(AuthState):
+    requires: ClassVar[Role] = Role.admin
     reviewers: list[ReviewerRow] = []
     agents: list[AgentRow] = []
     # The add-reviewer form keeps its choices here; its text fields arrive with the submit, so the

@@ -1,20 +1,48 @@
-"""What every signed-in page shares: the session, the reviewer, running database work off the loop."""
+"""What every signed-in page shares: the session, the guard before every event, database work off the loop.
+
+The guard is one Reflex middleware (SessionGuard, installed in escalq/escalq.py) that runs before every event
+of every state: an event of AuthState or any state below it runs only for a tab whose session token is valid
+right now (`sessions.reviewer_for`) and whose reviewer holds at least the state's `requires` role. Anything
+else gets the tab's escalation data emptied and a redirect. Only `@public` handlers (the sign-in form) and
+the few Reflex events in REFLEX_EVENTS run without a session; a state outside AuthState is never run.
+"""
 
 import asyncio
-from collections.abc import Callable
-from typing import ParamSpec, TypeVar
+from collections.abc import Callable, Iterator
+from typing import Any, ClassVar, TypeVar
+from urllib.parse import quote, unquote
 
 import reflex as rx
+from reflex.event import Event
+from reflex.state import (
+    BaseState,
+    FrontendEventExceptionState,
+    OnLoadInternalState,
+    StateUpdate,
+    UpdateVarsInternalState,
+)
+from reflex_base.constants.state import FIELD_MARKER
 from sqlmodel import Session
 
 from escalq.clock import utc_now
+from escalq.config import get_settings
 from escalq.db import session_scope
 from escalq.models import Reviewer, Role
 from escalq.services import oncall, sessions
 
-P = ParamSpec("P")
+F = TypeVar("F", bound=Callable[..., Any])
 T = TypeVar("T")
 LOGIN_ROUTE = "/login"
+_PUBLIC = "__escalq_public__"
+_RANKS = list(Role)  # declared from least to most: reviewer, manager, admin
+# Reflex's own events, sent by every page before anyone signs in; none runs our code or reads our data.
+# hydrate_and_load sends the tab's state: the guard empties what the incoming session may not see first.
+REFLEX_EVENTS: dict[type[BaseState], frozenset[str]] = {
+    rx.State: frozenset({"hydrate_and_load"}),
+    OnLoadInternalState: frozenset({"on_load_internal", "set_is_hydrated"}),
+    UpdateVarsInternalState: frozenset({"update_vars_internal"}),
+    FrontendEventExceptionState: frozenset({"handle_frontend_exception"}),
+}
 
 
 async def in_session(work: Callable[[Session], T]) -> T:
@@ -27,10 +55,48 @@ async def in_session(work: Callable[[Session], T]) -> T:
     return await asyncio.to_thread(unit)
 
 
-class AuthState(rx.State):
-    """The signed-in reviewer; the browser keeps only an opaque session token."""
+def public(handler: F) -> F:
+    """Let `handler` run without a session; only for what a visitor needs before signing in."""
+    setattr(handler, _PUBLIC, True)
+    return handler
 
-    token: str = rx.LocalStorage("", name="escalq_session", sync=True)
+
+def safe_next(target: object) -> str:
+    """`target` when it is a path on this site, else "/": the login page never sends anyone elsewhere.
+
+    Browsers read a backslash as a slash and drop tabs and newlines, so `/\\host`, `/%09/host` (once
+    decoded) and `//host` would all leave the site; any of them, a scheme or a control character gives "/".
+    """
+    if not isinstance(target, str):
+        return "/"
+    for form in (target, unquote(target)):
+        if (
+            not form.startswith("/")
+            or form.startswith("//")
+            or "\\" in form
+            or any(ord(char) < 0x20 or ord(char) == 0x7F for char in form)
+        ):
+            return "/"
+    return target
+
+
+def _cookie_is_secure() -> bool:
+    return get_settings().public_url.lower().startswith("https://")
+
+
+class AuthState(rx.State):
+    """The signed-in reviewer; the browser keeps only an opaque session token.
+
+    The token lives in a cookie that dies with the browser session (no max-age; the server-side session
+    may end it sooner), sent to this site only (SameSite=Strict), over https only when the site is https.
+    """
+
+    # The least role that may run this state's events (and those of states below it that keep it).
+    requires: ClassVar[Role] = Role.reviewer
+
+    token: str = rx.Cookie(
+        "", name="escalq_session", path="/", same_site="strict", secure=_cookie_is_secure()
+    )
     reviewer_id: str = ""
     reviewer_name: str = ""
     role: str = ""
@@ -67,34 +133,96 @@ class AuthState(rx.State):
         return reviewer
 
     @rx.event
-    async def require_login(self):
-        """on_load guard: send visitors without a valid session to the login page."""
-        if await self.current_reviewer() is None:
-            return rx.redirect(f"{LOGIN_ROUTE}?next={self.router.url.path}")
-        return None
-
-    @rx.event
-    async def require_admin(self):
-        """on_load guard for admin pages."""
-        return await self._require(Role.admin)
-
-    @rx.event
-    async def require_manager(self):
-        """on_load guard for managers' pages (admins too)."""
-        return await self._require(Role.manager, Role.admin)
-
-    async def _require(self, *roles: Role):
-        reviewer = await self.current_reviewer()
-        if reviewer is None:
-            return rx.redirect(f"{LOGIN_ROUTE}?next={self.router.url.path}")
-        if reviewer.role not in roles:
-            return rx.redirect(f"/?denied={self.router.url.path.strip('/')}")
-        return None
-
-    @rx.event
     async def logout(self):
         token = self.token
         await in_session(lambda s: sessions.logout(session=s, token=token, now=utc_now()))
-        self.token = ""
-        self._remember(None)
+        await forget(self, None)
         return rx.redirect(LOGIN_ROUTE)
+
+
+async def signed_in(token: str) -> Reviewer | None:
+    """The reviewer whose session `token` is valid now (the sessions service decides), else None."""
+    if not token:
+        return None
+    return await in_session(lambda s: sessions.reviewer_for(session=s, token=token, now=utc_now()))
+
+
+def allows(reviewer: Reviewer | None, role: Role) -> bool:
+    """Whether `reviewer` holds `role` or a higher one."""
+    return reviewer is not None and _RANKS.index(reviewer.role) >= _RANKS.index(role)
+
+
+def is_public(state_cls: type[BaseState], name: str) -> bool:
+    """Whether event `name` of `state_cls` runs without a session."""
+    handler = state_cls.event_handlers.get(name)
+    return name in REFLEX_EVENTS.get(state_cls, ()) or (
+        handler is not None and getattr(handler.fn, _PUBLIC, False)
+    )
+
+
+def _below(state_cls: type[BaseState]) -> Iterator[type[BaseState]]:
+    for substate in state_cls.get_substates():
+        yield substate
+        yield from _below(substate)
+
+
+async def forget(state: BaseState, reviewer: Reviewer | None) -> None:
+    """Empty every page state that `reviewer` (None: nobody signed in) may not see, with what is below it.
+
+    For nobody that is AuthState itself: the token, the name in the nav bar and every page's rows.
+    """
+    pending = [AuthState]
+    while pending:
+        cls = pending.pop()
+        if allows(reviewer, cls.requires):
+            pending.extend(cls.get_substates())
+            continue
+        top = await state.get_state(cls)
+        for substate in _below(cls):
+            await state.get_state(substate)  # loaded, so reset() reaches it
+        top.reset()  # type: ignore[no-untyped-call]
+
+
+async def refusal(state: BaseState, state_cls: type[BaseState]) -> list[Event] | None:
+    """None when the tab's session may use `state_cls`; otherwise it forgets what it may not see and
+    is sent to sign in (no valid session) or to the queue (a role too low)."""
+    reviewer = await signed_in((await state.get_state(AuthState)).token)
+    if issubclass(state_cls, AuthState) and allows(reviewer, state_cls.requires):
+        return None
+    await forget(state, reviewer)
+    path = safe_next(state.router.url.path)
+    if reviewer is None:
+        return Event.from_event_type(rx.redirect(f"{LOGIN_ROUTE}?next={quote(path)}"))
+    return Event.from_event_type(rx.redirect(f"/?denied={quote(path.strip('/'))}"))
+
+
+def _incoming_token(event: Event) -> str:
+    """The session token a hydrate_and_load brings from the browser's cookie ("" without one)."""
+    sent = event.payload.get("vars")
+    for key, value in sent.items() if isinstance(sent, dict) else ():
+        state_name, _, name = key.rpartition(".")
+        if state_name == AuthState.get_full_name() and name.removesuffix(FIELD_MARKER) == "token":
+            return str(value)
+    return ""
+
+
+class SessionGuard(rx.Middleware):
+    """Checks the session and role on the server before any event handler runs."""
+
+    async def preprocess(self, app: rx.App, state: BaseState, event: Event) -> StateUpdate | None:
+        state_name, _, name = event.name.rpartition(".")
+        try:
+            state_cls = rx.State.get_class_substate(state_name)
+        except ValueError:
+            state_cls = BaseState  # unknown: never public, refused below like any state outside AuthState
+        if is_public(state_cls, name):
+            if state_cls is rx.State and name == "hydrate_and_load":
+                # The snapshot it sends must not hold what the tab's session may not see.
+                await forget(state, await signed_in(_incoming_token(event)))
+            return None
+        refused = await refusal(state, state_cls)
+        if refused is None:
+            return None
+        delta = await state._get_resolved_delta()
+        state._clean()  # type: ignore[no-untyped-call]
+        return StateUpdate(delta=delta, events=refused)

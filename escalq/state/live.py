@@ -5,8 +5,10 @@ import logging
 from typing import Any
 
 import reflex as rx
+from reflex.state import StateUpdate
 
 from escalq import changes
+from escalq.state.base import refusal
 
 log = logging.getLogger(__name__)
 # Browser tabs that show live data in this backend process, and the state class to refresh for each.
@@ -15,7 +17,7 @@ SETTLE_S = 0.15  # changes arriving together cost each tab one refresh
 
 
 def watch(client_token: str, state: type[Any]) -> None:
-    """Refresh `state` in this tab whenever an escalation changes."""
+    """Refresh `state` in this tab whenever an escalation changes; called by guarded on_load handlers only."""
     if client_token:
         _watchers[client_token] = state
 
@@ -61,7 +63,13 @@ async def _refresh_all(app: rx.App) -> None:
             continue
         try:
             async with app.modify_state(rx.BaseStateToken(ident=token, cls=state_cls)) as root:
-                state = root if isinstance(root, state_cls) else await root.get_state(state_cls)
-                await state.refresh()
+                # The session may have ended or the role changed since the tab started watching.
+                refused = await refusal(root, state_cls)
+                if refused is None:
+                    state = root if isinstance(root, state_cls) else await root.get_state(state_cls)
+                    await state.refresh()
+            if refused is not None:
+                _watchers.pop(token, None)
+                await namespace.emit_update(StateUpdate(events=refused), token=token)
         except Exception:
             log.exception("could not refresh a dashboard after a change")

@@ -5,7 +5,7 @@ import reflex as rx
 from escalq.clock import utc_now
 from escalq.services import sessions
 from escalq.services.errors import Unauthorized
-from escalq.state.base import AuthState, in_session
+from escalq.state.base import AuthState, in_session, public, safe_next
 
 
 class LoginState(AuthState):
@@ -13,6 +13,7 @@ class LoginState(AuthState):
     busy: bool = False
 
     @rx.event
+    @public
     async def submit(self, form: dict[str, str]):
         email, password = form.get("email", "").strip(), form.get("password", "")
         if not email or not password:
@@ -29,5 +30,4 @@ class LoginState(AuthState):
             return
         self.token, self.error, self.busy = token, "", False
         self._remember(reviewer)
-        target = self.router.url.query_parameters.get("next", "/")
-        yield rx.redirect(target if target.startswith("/") and not target.startswith("//") else "/")
+        yield rx.redirect(safe_next(self.router.url.query_parameters.get("next", "/")))

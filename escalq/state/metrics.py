@@ -1,6 +1,7 @@
 """The managers' page: figures for a time range and an agent, drawn as Plotly charts."""
 
 from datetime import UTC, date, datetime, time, timedelta
+from typing import ClassVar
 
 import plotly.graph_objects as go
 import reflex as rx
@@ -31,6 +32,7 @@ def _day(text: str) -> datetime | None:
 
 
 class MetricsState(AuthState):
+    requires: ClassVar[Role] = Role.manager
     preset: str = "7d"
     custom_start: str = ""
     custom_end: str = ""

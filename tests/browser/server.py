@@ -96,31 +96,48 @@ def start(*, database_url: str, redis_url: str, work_dir: Path) -> RunningApp:
     require_tools()
     port = free_port()
     app = RunningApp(url=f"http://localhost:{port}", log_dir=work_dir)
-    env = app_env(database_url=database_url, redis_url=redis_url, url=app.url, work_dir=work_dir)
     commands = {
         "reflex": [str(BIN / "reflex"), "run", "--env", "prod", "--single-port", "--backend-port", str(port)],
         "worker": [str(BIN / "escalq"), "worker"],
     }
+    with lockfiles_kept():
+        _launch(app, commands, database_url=database_url, redis_url=redis_url, ready=["/", "/ping"])
+    return app
+
+
+def start_backend(*, database_url: str, redis_url: str, work_dir: Path) -> RunningApp:
+    """Only the Reflex backend (the event socket, the API) on 127.0.0.1: no frontend build, no worker."""
+    port = free_port()
+    app = RunningApp(url=f"http://127.0.0.1:{port}", log_dir=work_dir)
+    reflex = [str(BIN / "reflex"), "run", "--env", "prod", "--backend-only"]
+    commands = {"reflex": [*reflex, "--backend-host", "127.0.0.1", "--backend-port", str(port)]}
+    _launch(app, commands, database_url=database_url, redis_url=redis_url, ready=["/ping"])
+    return app
+
+
+def _launch(
+    app: RunningApp, commands: dict[str, list[str]], *, database_url: str, redis_url: str, ready: list[str]
+) -> None:
+    """Start `commands`, each in a process group of its own, and wait until every `ready` path answers."""
+    env = app_env(database_url=database_url, redis_url=redis_url, url=app.url, work_dir=app.log_dir)
     began = time.monotonic()
     try:
-        with lockfiles_kept():
-            for name, argv in commands.items():
-                with (work_dir / f"{name}.log").open("wb") as log:
-                    app.processes[name] = subprocess.Popen(
-                        argv,
-                        env=env,
-                        cwd=ROOT,
-                        stdin=subprocess.DEVNULL,
-                        stdout=log,
-                        stderr=subprocess.STDOUT,
-                        start_new_session=True,
-                    )
-            _wait_until_ready(app, deadline=began + START_TIMEOUT_S)
+        for name, argv in commands.items():
+            with (app.log_dir / f"{name}.log").open("wb") as log:
+                app.processes[name] = subprocess.Popen(
+                    argv,
+                    env=env,
+                    cwd=ROOT,
+                    stdin=subprocess.DEVNULL,
+                    stdout=log,
+                    stderr=subprocess.STDOUT,
+                    start_new_session=True,
+                )
+        _wait_until_ready(app, [f"{app.url}{path}" for path in ready], deadline=began + START_TIMEOUT_S)
     except BaseException:
         app.stop()
         raise
     app.started_in_s = time.monotonic() - began
-    return app
 
 
 def _answers(url: str) -> bool:
@@ -130,8 +147,7 @@ def _answers(url: str) -> bool:
         return False
 
 
-def _wait_until_ready(app: RunningApp, *, deadline: float) -> None:
-    pending = [f"{app.url}/", f"{app.url}/ping"]
+def _wait_until_ready(app: RunningApp, pending: list[str], *, deadline: float) -> None:
     while True:
         app.check_alive()
         pending = [url for url in pending if not _answers(url)]

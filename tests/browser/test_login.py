@@ -34,3 +34,16 @@ def test_a_wrong_password_shows_an_error_and_the_right_one_opens_the_queue(page,
     expect(page).to_have_url(QUEUE_URL)
     expect(page.locator("#nav-user")).to_have_text("Ada")
     expect(page.locator("#login-error")).to_have_count(0)
+
+
+def test_the_session_lives_in_a_cookie_for_this_site_that_ends_with_the_browser(page, session):
+    make_reviewer(session, "ada@example.com")
+    log_in(page, "ada@example.com")
+
+    [cookie] = [c for c in page.context.cookies() if c["name"] == "escalq_session"]
+    assert cookie["value"] != ""
+    assert cookie["sameSite"] == "Strict"
+    assert cookie["expires"] == -1  # no max-age: gone when the browser closes
+    assert cookie["path"] == "/"
+    assert cookie["secure"] is False  # the test app is served over http
+    assert page.evaluate("window.localStorage.getItem('escalq_session')") is None
