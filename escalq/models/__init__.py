@@ -13,6 +13,7 @@ from escalq.models.outbox import (
     WebhookDelivery,
 )
 from escalq.models.people import Agent, ApiKey, Reviewer, ReviewerSession
+from escalq.models.security import LoginThrottle, SecurityEvent
 
 __all__ = [
     "OPEN_STATUSES",
@@ -26,6 +27,7 @@ __all__ = [
     "Escalation",
     "EscalationEvent",
     "IdempotencyKey",
+    "LoginThrottle",
     "Notification",
     "NotificationStatus",
     "OncallMember",
@@ -35,6 +37,7 @@ __all__ = [
     "Reviewer",
     "ReviewerSession",
     "Role",
+    "SecurityEvent",
     "Status",
     "Task",
     "TaskKind",

@@ -1,11 +1,11 @@
-"""The audit log: one row per status change, in the same transaction as the change."""
+"""The audit logs: one row per status change, and one per security event, in the same transaction."""
 
 from datetime import datetime
 from typing import Any
 
 from sqlmodel import Session, select
 
-from escalq.models import ActorKind, Escalation, EscalationEvent, Status
+from escalq.models import ActorKind, Escalation, EscalationEvent, Reviewer, SecurityEvent, Status
 from escalq.services.auth import Principal
 
 SYSTEM = "escalq"
@@ -46,3 +46,32 @@ def events_for(*, session: Session, escalation: Escalation) -> list[EscalationEv
         .order_by(EscalationEvent.id)  # type: ignore[arg-type]
     )
     return list(session.exec(query))
+
+
+def record_security_event(
+    *,
+    session: Session,
+    action: str,
+    subject: str,
+    now: datetime,
+    reviewer: Reviewer | None = None,
+    by: Reviewer | None = None,
+    client_ip: str | None = None,
+    details: dict[str, Any] | None = None,
+) -> SecurityEvent:
+    """Append a sign-in or offboarding event about the account `subject` (an email); never a password.
+
+    `by` is the admin or reviewer who acted; None is escalq itself (sign-in) or the command line.
+    """
+    event = SecurityEvent(
+        at=now,
+        action=action,
+        reviewer_id=None if reviewer is None else reviewer.id,
+        subject=subject,
+        client_ip=client_ip or None,
+        actor_name=SYSTEM if by is None else by.display_name,
+        details=details or {},
+    )
+    session.add(event)
+    session.flush()
+    return event
