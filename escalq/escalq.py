@@ -3,8 +3,9 @@
 import reflex as rx
 
 from escalq.api.app import create_api
-from escalq.pages import admin, detail, login, metrics, queue
+from escalq.pages import account, admin, detail, login, metrics, queue
 from escalq.state import live
+from escalq.state.account import AccountState
 from escalq.state.admin import AdminState
 from escalq.state.detail import DetailState
 from escalq.state.metrics import MetricsState
@@ -37,4 +38,10 @@ app.add_page(
     route=metrics.ROUTE,
     title="Metrics · escalq",
     on_load=[MetricsState.require_manager, MetricsState.load],
+)
+app.add_page(
+    account.account_page,
+    route=account.ROUTE,
+    title="Your account · escalq",
+    on_load=[AccountState.require_login],
 )
