@@ -16,6 +16,7 @@ from sqlmodel import Session, col, select
 from escalq.config import get_settings
 from escalq.models import LoginThrottle, Reviewer
 from escalq.services.audit import record_security_event
+from escalq.services.errors import Throttled
 
 ACCOUNT, ADDRESS = "account:", "address:"
 MAX_SUBJECT_CHARS = 320  # the longest email address; longer input is counted by its start
@@ -90,9 +91,14 @@ def _locked_row(*, session: Session, subject: str, now: datetime) -> LoginThrott
     return row
 
 
-def lock_message(until: datetime, now: datetime) -> str:
-    minutes = max(1, math.ceil((until - now).total_seconds() / 60))
-    return f"too many attempts; try again in {minutes} minute{'s' if minutes != 1 else ''}"
+def throttled(until: datetime, now: datetime) -> Throttled:
+    """The refusal while locked: a plain message saying when to try again."""
+    seconds = (until - now).total_seconds()
+    minutes = max(1, math.ceil(seconds / 60))
+    return Throttled(
+        f"too many attempts; try again in {minutes} minute{'s' if minutes != 1 else ''}",
+        retry_after_s=max(1, math.ceil(seconds)),
+    )
 
 
 def count_failure(*, session: Session, counters: Counters, limits: Limits, now: datetime) -> list[Lock]:

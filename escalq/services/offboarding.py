@@ -4,17 +4,19 @@ Nothing is deleted: a disabled reviewer keeps their history (events, resolutions
 """
 
 import uuid
+from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlmodel import Session, col, select
 
 from escalq.models import ApiKey, Reviewer, Role, Status
 from escalq.schemas.admin import KeyRow
-from escalq.services import pool, sessions
+from escalq.services import lockout, pool, sessions
 from escalq.services.admin import ReviewerChange, lock_admins
 from escalq.services.assignment import lock_pool
 from escalq.services.audit import record_security_event
-from escalq.services.errors import Conflict, NotFound, Unauthorized
+from escalq.services.errors import Conflict, DomainError, NotFound, Unauthorized
 from escalq.services.passwords import check_password
 from escalq.services.secrets import hash_password, verify_password
 
@@ -55,14 +57,14 @@ def disable(
     touched = pool.hand_back(
         session=session, reviewer=reviewer, by=by, now=now, statuses=HANDED_BACK, reason="disabled"
     )
-    record_security_event(
+    _audit(
         session=session,
         action="disabled",
-        subject=reviewer.email,
         reviewer=reviewer,
         by=by,
         now=now,
-        details={"sessions": ended, "handed_back": len(touched)},
+        sessions=ended,
+        handed_back=len(touched),
     )
     return ReviewerChange(reviewer, touched)
 
@@ -74,9 +76,7 @@ def enable(*, session: Session, reviewer_id: uuid.UUID, by: Reviewer | None, now
         return reviewer
     reviewer.disabled_at = None
     session.add(reviewer)
-    record_security_event(
-        session=session, action="enabled", subject=reviewer.email, reviewer=reviewer, by=by, now=now
-    )
+    _audit(session=session, action="enabled", reviewer=reviewer, by=by, now=now)
     session.flush()
     return reviewer
 
@@ -110,14 +110,13 @@ def revoke_keys(*, session: Session, reviewer_id: uuid.UUID, by: Reviewer | None
     for key in live:
         key.revoked_at = now
         session.add(key)
-    record_security_event(
+    _audit(
         session=session,
         action="keys_revoked",
-        subject=found.email,
         reviewer=found,
         by=by,
         now=now,
-        details={"keys": [key.prefix for key in live]},
+        keys=[key.prefix for key in live],
     )
     session.flush()
     return len(live)
@@ -132,39 +131,84 @@ def reset_password(
     reviewer.password_hash = hash_password(password)
     session.add(reviewer)
     ended = sessions.revoke_all(session=session, reviewer_id=reviewer.id, now=now)
-    record_security_event(
-        session=session,
-        action="password_reset",
-        subject=reviewer.email,
-        reviewer=reviewer,
-        by=by,
-        now=now,
-        details={"sessions": ended},
-    )
+    _audit(session=session, action="password_reset", reviewer=reviewer, by=by, now=now, sessions=ended)
     return ended
+
+
+@dataclass(frozen=True)
+class PasswordChange:
+    """How many other sessions ended, or the refusal.
+
+    A wrong current password is returned, not raised, so the edge commits it: it counts towards the
+    account's sign-in lock, or a stolen session could guess the password here without limit.
+    """
+
+    ended: int = 0
+    refusal: DomainError | None = None
+
+    def unwrap(self) -> int:
+        if self.refusal is not None:
+            raise self.refusal
+        return self.ended
 
 
 def change_password(
     *, session: Session, reviewer: Reviewer, current: str, new: str, token: str, now: datetime
-) -> int:
-    """The reviewer changes their own password; their other sessions end. Returns how many ended."""
+) -> PasswordChange:
+    """The reviewer changes their own password; their other sessions end. Throttled like sign-in."""
+    counters = lockout.counters(session=session, email=reviewer.email, client_ip="", now=now)
     reviewer = _locked(session=session, reviewer_id=reviewer.id)
+    locked = counters.locked_until(now)
+    if locked is not None:
+        return PasswordChange(refusal=lockout.throttled(locked, now))
     if not verify_password(current, reviewer.password_hash):
-        raise Unauthorized("the current password is wrong")
+        _audit(session=session, action="password_change_failed", reviewer=reviewer, by=reviewer, now=now)
+        locks = lockout.count_failure(
+            session=session, counters=counters, limits=lockout.Limits.configured(), now=now
+        )
+        for lock in locks:
+            _audit(
+                session=session,
+                action="account_locked",
+                reviewer=reviewer,
+                by=reviewer,
+                now=now,
+                until=lock.until.isoformat(),
+                lock=lock.number,
+            )
+        return PasswordChange(
+            refusal=lockout.throttled(locks[0].until, now)
+            if locks
+            else Unauthorized("the current password is wrong")
+        )
     check_password(new, email=reviewer.email, display_name=reviewer.display_name)
+    lockout.forget(session=session, counters=counters)
     reviewer.password_hash = hash_password(new)
     session.add(reviewer)
     ended = sessions.revoke_all(session=session, reviewer_id=reviewer.id, now=now, keep_token=token)
-    record_security_event(
+    _audit(
         session=session,
         action="password_changed",
-        subject=reviewer.email,
         reviewer=reviewer,
         by=reviewer,
         now=now,
-        details={"other_sessions": ended},
+        other_sessions=ended,
     )
-    return ended
+    return PasswordChange(ended=ended)
+
+
+def _audit(
+    *, session: Session, action: str, reviewer: Reviewer, by: Reviewer | None, now: datetime, **details: Any
+) -> None:
+    record_security_event(
+        session=session,
+        action=action,
+        subject=reviewer.email,
+        reviewer=reviewer,
+        by=by,
+        now=now,
+        details=details,
+    )
 
 
 def get_reviewer(*, session: Session, reviewer_id: uuid.UUID) -> Reviewer:

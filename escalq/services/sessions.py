@@ -14,7 +14,7 @@ from escalq.config import get_settings
 from escalq.models import Reviewer, ReviewerSession
 from escalq.services import lockout
 from escalq.services.audit import record_security_event
-from escalq.services.errors import DomainError, Throttled, Unauthorized
+from escalq.services.errors import DomainError, Unauthorized
 from escalq.services.secrets import hash_key, hash_password, verify_password
 
 WRONG = "wrong email or password"
@@ -77,7 +77,7 @@ def login(*, session: Session, email: str, password: str, client_ip: str = "", n
     locked = counters.locked_until(now)
     if locked is not None:
         audit("sign_in_refused", reason="locked", until=locked.isoformat())
-        return SignIn(refusal=_throttled(locked, now))
+        return SignIn(refusal=lockout.throttled(locked, now))
     matches = verify_password(password, reviewer.password_hash if reviewer else _dummy_hash())
     if reviewer is not None and matches and reviewer.disabled_at is None:
         lockout.forget(session=session, counters=counters)
@@ -93,13 +93,7 @@ def login(*, session: Session, email: str, password: str, client_ip: str = "", n
     for lock in locks:
         audit(f"{lock.kind}_locked", until=lock.until.isoformat(), lock=lock.number)
     return SignIn(
-        refusal=_throttled(max(lock.until for lock in locks), now) if locks else Unauthorized(WRONG)
-    )
-
-
-def _throttled(until: datetime, now: datetime) -> Throttled:
-    return Throttled(
-        lockout.lock_message(until, now), retry_after_s=max(1, int((until - now).total_seconds()))
+        refusal=lockout.throttled(max(lock.until for lock in locks), now) if locks else Unauthorized(WRONG)
     )
 
 

@@ -27,11 +27,13 @@ class AccountState(AuthState):
             return None
         token = self.token
         try:
-            ended = await in_session(
+            # A wrong current password is committed (it counts towards the sign-in lock) before it is shown.
+            outcome = await in_session(
                 lambda s: offboarding.change_password(
                     session=s, reviewer=reviewer, current=current, new=new, token=token, now=utc_now()
                 )
             )
+            ended = outcome.unwrap()
         except DomainError as refused:
             self.error, self.notice = refused.message[0].upper() + refused.message[1:] + ".", ""
             return None

@@ -8,6 +8,7 @@ from sqlmodel import select
 from escalq.models import Role, SecurityEvent
 from escalq.services import lockout, sessions
 from escalq.services.errors import Throttled, Unauthorized
+from tests.concurrency import at_once
 from tests.factories import PASSWORD, make_reviewer
 
 WRONG = "not-the-password"
@@ -146,3 +147,22 @@ def test_failures_for_unknown_or_absurd_emails_are_audited_without_a_reviewer(se
         {"reason": "unknown email"},
     )
     assert len(event.subject) <= lockout.MAX_SUBJECT_CHARS
+
+
+def test_parallel_guesses_queue_behind_the_counter_and_cannot_race_past_the_limit(session, now):
+    make_reviewer(session)
+
+    def guess_twice(own):
+        outcomes = []
+        for _ in range(2):
+            outcomes.append(attempt(own, now))
+            own.commit()
+        return outcomes
+
+    refusals = [refusal for outcomes in at_once(guess_twice, count=8) for refusal in outcomes]
+
+    assert sum(isinstance(r, Unauthorized) for r in refusals) == 4
+    assert sum(isinstance(r, Throttled) for r in refusals) == 12
+    checked = session.exec(select(SecurityEvent).where(SecurityEvent.action == "sign_in_failed")).all()
+    assert len(checked) == 5  # the password was tried five times, not sixteen
+    assert isinstance(attempt(session, now, password=PASSWORD), Throttled)

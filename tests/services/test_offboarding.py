@@ -10,7 +10,7 @@ from escalq.models import EscalationEvent, Role, SecurityEvent, Status
 from escalq.services import escalations, offboarding, oncall, sessions
 from escalq.services.admin import list_reviewers, set_reviewer_flags
 from escalq.services.auth import authenticate
-from escalq.services.errors import Conflict, Invalid, NotFound, Unauthorized
+from escalq.services.errors import Conflict, Invalid, NotFound, Throttled, Unauthorized
 from escalq.services.people import issue_reviewer_key
 from escalq.services.secrets import key_prefix
 from tests.factories import PASSWORD, make_agent, make_escalation, make_reviewer
@@ -159,26 +159,37 @@ def test_a_reset_sets_a_checked_password_and_ends_every_session(session, now):
     assert sign_in(session, now, "rev@example.com", NEW_PASSWORD).refusal is None
 
 
+def change(session, reviewer, now, *, current=PASSWORD, new=NEW_PASSWORD, token=""):
+    return offboarding.change_password(
+        session=session, reviewer=reviewer, current=current, new=new, token=token, now=now
+    )
+
+
 def test_a_reviewer_changes_their_password_and_their_other_sessions_end(session, now):
     rev = make_reviewer(session, "rev@example.com").reviewer
     _, here = sign_in(session, now, "rev@example.com").unwrap()
     _, elsewhere = sign_in(session, now, "rev@example.com").unwrap()
 
     with pytest.raises(Unauthorized, match="current password is wrong"):
-        offboarding.change_password(
-            session=session, reviewer=rev, current="guess-guess-guess", new=NEW_PASSWORD, token=here, now=now
-        )
+        change(session, rev, now, current="guess-guess-guess", token=here).unwrap()
     with pytest.raises(Invalid, match="'rev'"):
-        offboarding.change_password(
-            session=session, reviewer=rev, current=PASSWORD, new="rev-rev-rev-rev-1", token=here, now=now
-        )
+        change(session, rev, now, new="rev-rev-rev-rev-1", token=here)
 
-    ended = offboarding.change_password(
-        session=session, reviewer=rev, current=PASSWORD, new=NEW_PASSWORD, token=here, now=now
-    )
+    ended = change(session, rev, now, token=here).unwrap()
 
     assert ended == 1
     assert sessions.reviewer_for(session=session, token=here, now=now) == rev
     assert sessions.reviewer_for(session=session, token=elsewhere, now=now) is None
     assert sign_in(session, now, "rev@example.com", NEW_PASSWORD).refusal is None
-    assert "password_changed" in security_actions(session, rev)
+    assert security_actions(session, rev)[-2:] == ["password_changed", "signed_in"]
+
+
+def test_guessing_the_current_password_locks_the_account_like_sign_in(session, now):
+    rev = make_reviewer(session, "rev@example.com").reviewer
+
+    refusals = [change(session, rev, now, current=f"guess-number-{n}").refusal for n in range(5)]
+
+    assert [type(r) for r in refusals] == [Unauthorized] * 4 + [Throttled]
+    assert isinstance(change(session, rev, now).refusal, Throttled)  # even the right one, while locked
+    assert isinstance(sign_in(session, now, "rev@example.com").refusal, Throttled)
+    assert change(session, rev, now + timedelta(minutes=5)).unwrap() == 0
