@@ -21,7 +21,7 @@ from escalq.services.passwords import check_password
 from escalq.services.secrets import hash_password, verify_password
 
 # Held work that a disabled reviewer gives back: assigned or claimed. An escalation waiting on its
-# agent's answer (needs_info) stays with the question until the answer comes.
+# agent's answer (needs_info) keeps its question; the answer then goes to round-robin (handback.py).
 HANDED_BACK = (Status.assigned, Status.claimed)
 
 

@@ -60,21 +60,37 @@ def hand_back(
         execution_options={"populate_existing": True},
     ).all()
     for escalation in held:
-        previous = escalation.status
-        escalation.status, escalation.assigned_to, escalation.claimed_at = Status.pending, None, None
-        session.add(escalation)
-        record_event(
-            session=session,
-            escalation=escalation,
-            action="handed_back",
-            from_status=previous,
-            actor=None if by is None else Principal(reviewer=by),
-            now=now,
-            details={
-                "previously_assigned_to": str(reviewer.id),
-                "reviewer": reviewer.display_name,
-                "reason": reason,
-            },
+        return_to_pool(
+            session=session, escalation=escalation, reviewer=reviewer, by=by, now=now, reason=reason
         )
-        escalations.assign(session=session, escalation=escalation, now=now)
     return [escalation.id for escalation in held]
+
+
+def return_to_pool(
+    *,
+    session: Session,
+    escalation: Escalation,
+    reviewer: Reviewer,
+    by: Reviewer | None,
+    now: datetime,
+    reason: str,
+) -> None:
+    """One escalation `reviewer` held (locked by the caller) goes back to pending, audited, then on to the
+    next active reviewer."""
+    previous = escalation.status
+    escalation.status, escalation.assigned_to, escalation.claimed_at = Status.pending, None, None
+    session.add(escalation)
+    record_event(
+        session=session,
+        escalation=escalation,
+        action="handed_back",
+        from_status=previous,
+        actor=None if by is None else Principal(reviewer=by),
+        now=now,
+        details={
+            "previously_assigned_to": str(reviewer.id),
+            "reviewer": reviewer.display_name,
+            "reason": reason,
+        },
+    )
+    escalations.assign(session=session, escalation=escalation, now=now)

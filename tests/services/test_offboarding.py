@@ -7,7 +7,7 @@ import pytest
 from sqlmodel import col, select
 
 from escalq.models import EscalationEvent, Role, SecurityEvent, Status
-from escalq.services import escalations, offboarding, oncall, sessions
+from escalq.services import escalations, handback, offboarding, oncall, sessions
 from escalq.services.admin import list_reviewers, set_reviewer_flags
 from escalq.services.auth import authenticate
 from escalq.services.errors import Conflict, Invalid, NotFound, Throttled, Unauthorized
@@ -193,3 +193,34 @@ def test_guessing_the_current_password_locks_the_account_like_sign_in(session, n
     assert isinstance(change(session, rev, now).refusal, Throttled)  # even the right one, while locked
     assert isinstance(sign_in(session, now, "rev@example.com").refusal, Throttled)
     assert change(session, rev, now + timedelta(minutes=5)).unwrap() == 0
+
+
+def test_an_answer_to_a_disabled_reviewers_question_goes_to_round_robin(session, now):
+    admin = make_reviewer(session, "admin@example.com", role=Role.admin, active=False).reviewer
+    asker = make_reviewer(session, "asker@example.com").reviewer
+    agent = make_agent(session).agent
+    escalation = make_escalation(session, agent, now=now)
+    stayer = make_reviewer(session, "stayer@example.com").reviewer
+    handback.request_info(
+        session=session, escalation_id=escalation.id, by=asker, question="Which order?", now=now
+    )
+
+    change = offboarding.disable(session=session, reviewer_id=asker.id, by=admin, now=now)
+    assert change.touched == []  # still waiting on the agent
+    handback.add_context(
+        session=session,
+        escalation_id=escalation.id,
+        agent=agent,
+        data={"order": "A-1"},
+        note=None,
+        now=now,
+        max_context_bytes=65_536,
+    )
+
+    assert (escalation.status, escalation.assigned_to) == (Status.assigned, stayer.id)
+    trail = session.exec(
+        select(EscalationEvent.action)
+        .where(EscalationEvent.escalation_id == escalation.id)
+        .order_by(col(EscalationEvent.id))
+    ).all()
+    assert trail[-3:] == ["context_added", "handed_back", "assigned"]
