@@ -85,17 +85,10 @@ def set_reviewer_flags(
     reviewer = session.get(Reviewer, reviewer_id, with_for_update=True, populate_existing=True)
     if reviewer is None:
         raise NotFound(f"no reviewer with id {reviewer_id}")
-    if reviewer.role == Role.admin and role not in (None, Role.admin):
-        others = session.exec(
-            select(Reviewer.id).where(
-                Reviewer.role == Role.admin,
-                col(Reviewer.id) != reviewer.id,
-                col(Reviewer.disabled_at).is_(None),
-            )
-        ).first()
-        if others is None:
-            who = "you are" if reviewer.id == by.id else f"{reviewer.email} is"
-            raise Conflict(f"{who} the last admin; make someone else an admin first")
+    demoted = reviewer.role == Role.admin and role not in (None, Role.admin)
+    if demoted and no_other_admin(session=session, reviewer=reviewer):
+        who = "you are" if reviewer.id == by.id else f"{reviewer.email} is"
+        raise Conflict(f"{who} the last admin; make someone else an admin first")
     if reviewer.disabled_at is not None and (active or on_call):
         raise Conflict(f"{reviewer.email} is disabled; enable them first")
     was_active = reviewer.active
@@ -113,6 +106,14 @@ def set_reviewer_flags(
     elif was_active and not reviewer.active:
         touched = pool.hand_back(session=session, reviewer=reviewer, by=by, now=now)
     return ReviewerChange(reviewer, touched)
+
+
+def no_other_admin(*, session: Session, reviewer: Reviewer) -> bool:
+    """True when no enabled admin but `reviewer` is left (a disabled one cannot sign in to act)."""
+    others = select(Reviewer.id).where(
+        Reviewer.role == Role.admin, col(Reviewer.id) != reviewer.id, col(Reviewer.disabled_at).is_(None)
+    )
+    return session.exec(others).first() is None
 
 
 def lock_admins(*, session: Session) -> None:

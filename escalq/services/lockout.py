@@ -20,11 +20,14 @@ from escalq.services.errors import Throttled
 
 ACCOUNT, ADDRESS = "account:", "address:"
 MAX_SUBJECT_CHARS = 320  # the longest email address; longer input is counted by its start
+MAX_ADDRESS_CHARS = 64  # an IPv6 address with a zone fits; a forwarded header cannot grow the row
 FORGET_LOCKS_AFTER = timedelta(days=1)  # a day without failures and the next lock is short again
 
 
 @dataclass(frozen=True)
 class Limits:
+    """How many failures lock what, and for how long (from the settings)."""
+
     account_failures: int
     address_failures: int
     window: timedelta
@@ -75,7 +78,11 @@ def counters(*, session: Session, email: str, client_ip: str, now: datetime) -> 
     Taken in one order (account before address) so concurrent attempts queue and never deadlock.
     """
     account = _locked_row(session=session, subject=account_subject(email), now=now)
-    address = _locked_row(session=session, subject=ADDRESS + client_ip, now=now) if client_ip else None
+    address = (
+        _locked_row(session=session, subject=ADDRESS + client_ip[:MAX_ADDRESS_CHARS], now=now)
+        if client_ip
+        else None
+    )
     return Counters(email=account.subject.removeprefix(ACCOUNT), account=account, address=address)
 
 

@@ -13,7 +13,7 @@ from sqlmodel import Session, col, select
 from escalq.models import ApiKey, Reviewer, Role, Status
 from escalq.schemas.admin import KeyRow
 from escalq.services import lockout, pool, sessions
-from escalq.services.admin import ReviewerChange, lock_admins
+from escalq.services.admin import ReviewerChange, lock_admins, no_other_admin
 from escalq.services.assignment import lock_pool
 from escalq.services.audit import record_security_event
 from escalq.services.errors import Conflict, DomainError, NotFound, Unauthorized
@@ -38,16 +38,12 @@ def disable(
     reviewer = _locked(session=session, reviewer_id=reviewer_id)
     if by is not None and reviewer.id == by.id:
         raise Conflict("you cannot disable yourself; ask another admin")
-    if reviewer.role == Role.admin and reviewer.disabled_at is None:
-        others = session.exec(
-            select(Reviewer.id).where(
-                Reviewer.role == Role.admin,
-                col(Reviewer.id) != reviewer.id,
-                col(Reviewer.disabled_at).is_(None),
-            )
-        ).first()
-        if others is None:
-            raise Conflict(f"{reviewer.email} is the last enabled admin; make someone else an admin first")
+    if (
+        reviewer.role == Role.admin
+        and reviewer.disabled_at is None
+        and no_other_admin(session=session, reviewer=reviewer)
+    ):
+        raise Conflict(f"{reviewer.email} is the last enabled admin; make someone else an admin first")
     if reviewer.disabled_at is not None:
         return ReviewerChange(reviewer, [])
     reviewer.disabled_at, reviewer.active, reviewer.on_call = now, False, False

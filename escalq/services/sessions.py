@@ -60,6 +60,7 @@ def login(*, session: Session, email: str, password: str, client_ip: str = "", n
     While the account or the address is locked the password is not even checked. Unknown emails are
     counted, locked and answered exactly like real ones, and so are disabled reviewers.
     """
+    client_ip = client_ip[: lockout.MAX_ADDRESS_CHARS]
     counters = lockout.counters(session=session, email=email, client_ip=client_ip, now=now)
     reviewer = session.exec(select(Reviewer).where(Reviewer.email == counters.email)).first()
 
