@@ -20,6 +20,10 @@ class Settings(BaseSettings):
     max_body_bytes: int = 1_048_576
     max_context_bytes: int = 65_536
     max_description_chars: int = 20_000
+    # How deep a JSON request body may nest objects and arrays (the body itself is level 1); deeper
+    # bodies get 422 before anything parses them. Capped well below the recursion of the JSON and
+    # pydantic code that handles accepted bodies (pydantic serializes at most 255 levels).
+    max_json_depth: int = Field(32, ge=2, le=128)
 
     # Agents re-escalating in loops: per-agent limits on attempts (new and repeated escalations), how
     # alike two descriptions must be (0-100) to count as the same issue, and how long after a
