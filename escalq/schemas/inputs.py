@@ -14,9 +14,11 @@ from pydantic import (
 )
 from pydantic_core import CoreSchema, core_schema
 
-# Something besides whitespace. Python's re (which the tools generating requests from the schema use)
-# and str.strip agree on what whitespace is, so a string matching this is never empty once stripped.
-NOT_BLANK = r"\S"
+# A character that is not whitespace as str.strip sees it, spelled out because regex engines disagree
+# about \s (ECMA and Rust leave out U+001C-U+001F, which Python strips): a string matching this is
+# never empty once stripped, whichever engine checks the schema.
+_WHITESPACE = r"\t\n\x0b\x0c\r\x1c-\x1f \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
+NOT_BLANK = rf"[^{_WHITESPACE}]"
 # RFC 3339 date-time, which the schema's `format: date-time` means; pydantic alone would also read
 # numbers as Unix times and accept a space for the T.
 _RFC3339 = re.compile(

@@ -10,6 +10,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from escalq.clock import utc_now
 from escalq.schemas.escalation import EscalationCreated, EscalationOut
 from escalq.schemas.problem import Problem
 from tests.factories import make_agent, make_escalation
@@ -114,11 +115,19 @@ def test_create_never_fails_on_any_body(client, agents, body):
     assert_well_formed(response, EscalationCreated)
 
 
+@pytest.fixture
+def times():
+    """Creation times 5 s apart from an hour ago (30 s apart per agent): the escalations to extend stay
+    under the agents' rate limit however fast the examples run."""
+    start = utc_now() - timedelta(hours=1)
+    return (start + timedelta(seconds=5 * n) for n in itertools.count())
+
+
 @BOUNDED
 @given(body=CONTEXT_BODIES)
-def test_adding_context_never_fails_on_any_body(client, session, agents, body):
+def test_adding_context_never_fails_on_any_body(client, session, agents, times, body):
     agent = next(agents)
-    escalation = make_escalation(session, agent.agent)
+    escalation = make_escalation(session, agent.agent, now=next(times))
 
     response = client.post(
         f"/api/escalations/{escalation.id}/context",
