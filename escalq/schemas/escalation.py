@@ -15,15 +15,30 @@ MAX_NOTES_CHARS = 20_000
 MAX_URL_CHARS = 2_048
 MAX_EXPIRES_IN_S = 90 * 24 * 3600
 _http_url = TypeAdapter(AnyHttpUrl)
-# An absolute http(s) URL with a host name (its last label not numeric) or a dotted IPv4 address, an
-# optional port, and no user:password@ (and no backslash, which parsers read differently). Every URL
-# matching it is one the webhook sender can parse; surrounding whitespace is dropped.
+# An absolute http(s) URL with a host name (its last label not numeric), a dotted IPv4 address or a
+# bracketed IPv6 address, an optional port, and no user:password@ (nor a backslash, which parsers read
+# differently). Every URL matching it parses as http(s); surrounding whitespace is dropped. Which
+# addresses may be reached is urls.check_on_create's call.
 _LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
 _HOST_NAME = rf"(?:{_LABEL}\.)*[A-Za-z](?:[A-Za-z0-9-]{{0,61}}[A-Za-z0-9])?\.?"
 _OCTET = r"(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])"
+_IPV4 = rf"{_OCTET}(?:\.{_OCTET}){{3}}"
+_H = r"[0-9A-Fa-f]{1,4}"
+_IPV6 = "|".join(
+    [
+        rf"(?:{_H}:){{7}}{_H}",
+        rf"(?:{_H}:){{1,7}}:",
+        rf"(?:{_H}:){{1,6}}:{_H}",
+        *(rf"(?:{_H}:){{1,{6 - n}}}(?::{_H}){{1,{n + 1}}}" for n in range(1, 6)),
+        rf":(?:(?::{_H}){{1,7}}|:)",
+        rf"(?:{_H}:){{6}}{_IPV4}",
+        rf"::(?:[Ff]{{4}}(?::0{{1,4}})?:)?{_IPV4}",
+        rf"(?:{_H}:){{1,4}}:{_IPV4}",
+    ]
+)
 _PORT = r"(?::(?:6553[0-5]|655[0-2][0-9]|65[0-4][0-9]{2}|6[0-4][0-9]{3}|[1-5][0-9]{4}|[1-9][0-9]{0,3}|0))?"
 WEBHOOK_URL_PATTERN = (
-    rf"^\s*[Hh][Tt][Tt][Pp][Ss]?://(?:{_HOST_NAME}|{_OCTET}(?:\.{_OCTET}){{3}}){_PORT}"
+    rf"^\s*[Hh][Tt][Tt][Pp][Ss]?://(?:{_HOST_NAME}|{_IPV4}|\[(?:{_IPV6})\]){_PORT}"
     r"(?:[/?#][^\s\x00-\x1f\x7f\\]*)?\s*$"
 )
 _webhook_url = re.compile(WEBHOOK_URL_PATTERN)
