@@ -36,13 +36,13 @@ _STATUS_OF: dict[type[DomainError], int] = {
     Throttled: 429,
     DomainError: 400,
 }
-# What each status means on any route; routes add what it means there.
+# What each status means on any route, unless the route says what it means there.
 _MEANING = {
     401: "No API key, or one that is unknown, revoked or of a disabled agent",
     403: "The key is valid but may not do this",
     404: "No such escalation, or not one this key may see",
     409: "The escalation is not in a state that allows this",
-    413: f"The request body is over the limit ({PROBLEM_JSON} with both sizes)",
+    413: "The request body is over ESCALQ_MAX_BODY_BYTES; the answer gives both sizes",
     422: "The request is not valid; `errors` names each input at fault",
     429: "Over the agent's rate limit or daily budget; retry after Retry-After seconds",
 }
@@ -90,12 +90,12 @@ def invalid(errors: Sequence[FieldProblem]) -> JSONResponse:
 
 
 def responses(*statuses: int, notes: Mapping[int, str] | None = None) -> dict[int | str, dict[str, Any]]:
-    """OpenAPI `responses` for these error statuses, each a problem document; `notes` add route detail."""
+    """OpenAPI `responses` for these error statuses, each a problem document; `notes` say what a status
+    means on this route."""
     declared: dict[int | str, dict[str, Any]] = {}
     for status in statuses:
-        description = _MEANING[status] + (f". {notes[status]}" if notes and status in notes else "")
         declared[status] = {
-            "description": description,
+            "description": (notes or {}).get(status, _MEANING[status]),
             "content": {PROBLEM_JSON: {"schema": {"$ref": PROBLEM_REF}}},
         }
         if status in _HEADERS:

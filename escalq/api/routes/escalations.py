@@ -54,9 +54,9 @@ _REPLAYED = {
             413,
             429,
             notes={
-                403: "An agent key is needed, and source_agent (if given) must be its agent",
+                403: "A reviewer key, or a source_agent that is not the key's agent",
                 409: "The Idempotency-Key was used for a different request",
-                413: "issue_description or context_data over its limit; the answer gives both sizes",
+                413: "The body, issue_description or context_data over its limit; the answer has both sizes",
             },
         ),
     },
@@ -113,7 +113,9 @@ def create_escalation(
     return answer
 
 
-@router.get("", responses=problems.responses(403, notes={403: "An agent key lists only its own agent's"}))
+@router.get(
+    "", responses=problems.responses(403, notes={403: "An agent key asking for another agent's escalations"})
+)
 def list_escalations(
     session: SessionDep,
     principal: PrincipalDep,
@@ -174,7 +176,10 @@ def get_escalation(
 @router.patch(
     "/{escalation_id}/claim",
     responses=problems.responses(
-        403, 404, 409, notes={403: "A reviewer key is needed", 409: "Someone else holds it, or it is closed"}
+        403,
+        404,
+        409,
+        notes={403: "An agent key (a reviewer key is needed)", 409: "Someone else holds it, or it is closed"},
     ),
 )
 def claim_escalation(escalation_id: uuid.UUID, session: SessionDep, reviewer: ReviewerDep) -> EscalationOut:
@@ -191,7 +196,10 @@ def claim_escalation(escalation_id: uuid.UUID, session: SessionDep, reviewer: Re
         403,
         404,
         409,
-        notes={403: "Only its holder or a manager/admin may", 409: "It is already resolved or expired"},
+        notes={
+            403: "An agent key, or a reviewer not holding it (managers and admins may)",
+            409: "It is already resolved or expired",
+        },
     ),
 )
 def resolve_escalation(
@@ -215,7 +223,9 @@ def resolve_escalation(
     "/{escalation_id}/webhook/redeliver",
     status_code=202,
     responses=problems.responses(
-        403, 409, notes={403: "A reviewer key is needed", 409: "It has no webhook event to redeliver"}
+        403,
+        409,
+        notes={403: "An agent key (a reviewer key is needed)", 409: "It has no webhook event to redeliver"},
     ),
 )
 def redeliver_webhook(escalation_id: uuid.UUID, session: SessionDep, reviewer: ReviewerDep) -> RedeliveryOut:

@@ -22,7 +22,10 @@ router = APIRouter(prefix="/api/escalations", tags=["escalations"])
         403,
         404,
         409,
-        notes={403: "Only its holder or a manager/admin may", 409: "It is not assigned or claimed"},
+        notes={
+            403: "An agent key, or a reviewer not holding it (managers and admins may)",
+            409: "It is not assigned or claimed",
+        },
     ),
 )
 def request_info(
@@ -48,9 +51,9 @@ def request_info(
         409,
         413,
         notes={
-            403: "An agent key is needed",
+            403: "A reviewer key (an agent key is needed)",
             409: "It is resolved or expired",
-            413: "context_data would be over its limit with these keys",
+            413: "The body is over its limit, or context_data would be with these keys",
         },
     ),
 )

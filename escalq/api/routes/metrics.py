@@ -18,7 +18,12 @@ from escalq.services.errors import Forbidden
 router = APIRouter(prefix="/api/metrics", tags=["metrics"])
 
 
-@router.get("", responses=problems.responses(403, notes={403: "A manager or admin key is needed"}))
+@router.get(
+    "",
+    responses=problems.responses(
+        403, notes={403: "An agent or plain reviewer key (a manager or admin key is needed)"}
+    ),
+)
 def get_metrics(
     session: SessionDep,
     reviewer: ReviewerDep,
