@@ -6,6 +6,7 @@ from pathlib import Path
 
 import click
 
+from escalq import metrics_cache
 from escalq.cli import secret_key
 from escalq.cli.database import ROOT, upgrade
 from escalq.cli.output import domain_errors
@@ -14,7 +15,7 @@ from escalq.cli.servers import Servers, ServerUnavailable, embedded_forced, reso
 from escalq.clock import utc_now
 from escalq.config import get_settings
 from escalq.db import get_engine, session_scope
-from escalq.services import demo, vault
+from escalq.services import demo, timeouts, vault
 
 APP_URL = "http://localhost:3000"
 API_DOCS_URL = "http://localhost:8000/api/docs"
@@ -71,12 +72,19 @@ def seed_demo() -> None:
             )
             return
         seeded = demo.seed(session=session, now=utc_now())
+    refresh_metrics()
     click.echo(
         f"Demo data: {seeded.escalation_count} escalations; log in with password {demo.DEMO_PASSWORD} as"
     )
     for email in seeded.reviewer_emails:
         click.echo(f"  {email}")
     click.echo(f"Agent {seeded.agent_name} API key (shown once): {seeded.agent_api_key}")
+
+
+def refresh_metrics() -> None:
+    """Recompute the cached metrics now: figures kept from before the seed would hide it for minutes."""
+    with session_scope() as session:
+        metrics_cache.refresh_presets(session=session, sla=timeouts.thresholds(get_settings()), now=utc_now())
 
 
 def provide_secret_key() -> None:
