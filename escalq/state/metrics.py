@@ -104,15 +104,10 @@ class MetricsState(AuthState):
         hooks = found.webhooks
         self.webhook_rate = "—" if hooks.success_rate is None else f"{hooks.success_rate:.0%}"
         self.webhook_counts = f"{hooks.succeeded} delivered, {hooks.failed} failed, {hooks.pending} pending"
-        self.fig_first = charts.first_assignment_over_time(
-            found.first_assignment_over_time, bucket=found.bucket
-        )
-        self.fig_resolution = charts.resolution_by_priority(found.resolution_by_priority)
-        self.fig_rate = charts.rate_per_agent(found.rate_per_agent, bucket=found.bucket)
-        self.fig_reasons = charts.top_reasons(found.top_reasons)
-        self.fig_backlog = charts.backlog(found.backlog)
-        self.fig_sla = charts.sla_breaches(found.sla_breaches)
-        self.fig_sla_reviewer = charts.sla_by_reviewer(found.sla_by_reviewer)
+        drawn = charts.figures(found)
+        self.fig_first, self.fig_resolution, self.fig_rate = drawn.first, drawn.resolution, drawn.rate
+        self.fig_reasons, self.fig_backlog = drawn.reasons, drawn.backlog
+        self.fig_sla, self.fig_sla_reviewer = drawn.sla, drawn.sla_reviewer
 
     @rx.event
     async def set_preset(self, preset: str | list[str]):
