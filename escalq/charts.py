@@ -238,7 +238,7 @@ def sla_breaches(rows: Sequence[PriorityBreaches], *, span: Span) -> go.Figure:
 
 
 def sla_by_reviewer(rows: Sequence[ReviewerBreaches], *, span: Span) -> go.Figure:
-    title = "Claims that came after the timeout, by reviewer"
+    title = "Claims after the timeout, by reviewer"
     if not rows:
         return empty(title, f"No escalations claimed between {span.words()}")
     names = [r.reviewer for r in rows]

@@ -175,7 +175,7 @@ def test_charts_with_nothing_in_the_range_say_so_with_the_range():
     )
     assert_says(
         charts.sla_by_reviewer([], span=SPAN),
-        "Claims that came after the timeout, by reviewer",
+        "Claims after the timeout, by reviewer",
         f"No escalations claimed between {RANGE}",
     )
 

@@ -1,5 +1,6 @@
 """The managers' page: figures for a time range and an agent, drawn as Plotly charts."""
 
+import math
 from datetime import UTC, date, datetime, time, timedelta
 from typing import ClassVar
 
@@ -22,6 +23,11 @@ def _minutes(seconds: float | None) -> str:
     if seconds is None:
         return "—"
     return f"{seconds / 60:.1f} min" if seconds < 5400 else f"{seconds / 3600:.1f} h"
+
+
+def _percent(rate: float) -> str:
+    """Rounded down to a tenth: one failure in 300 is 99.6%, never a 100% that hides it."""
+    return f"{math.floor(rate * 1000) / 10:g}%"
 
 
 def _day(text: str) -> datetime | None:
@@ -102,7 +108,7 @@ class MetricsState(AuthState):
         )
         self.first_count = first.count
         hooks = found.webhooks
-        self.webhook_rate = "—" if hooks.success_rate is None else f"{hooks.success_rate:.0%}"
+        self.webhook_rate = "—" if hooks.success_rate is None else _percent(hooks.success_rate)
         self.webhook_counts = f"{hooks.succeeded} delivered, {hooks.failed} failed, {hooks.pending} pending"
         drawn = charts.figures(found)
         self.fig_first, self.fig_resolution, self.fig_rate = drawn.first, drawn.resolution, drawn.rate

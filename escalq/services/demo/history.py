@@ -16,23 +16,18 @@ from typing import Any
 from escalq.models import (
     ActorKind,
     Agent,
-    Channel,
     Escalation,
     EscalationEvent,
-    Notification,
-    NotificationStatus,
     Priority,
     Reviewer,
     Status,
-    Task,
     TaskKind,
-    TaskStatus,
-    WebhookDelivery,
 )
 from escalq.services import categories, notifications, timeouts, webhooks
 from escalq.services.audit import SYSTEM
-from escalq.services.demo import timing
+from escalq.services.demo import outbox_rows, timing
 from escalq.services.demo.catalog import NOTES, PRIORITIES, RESOLUTION_WEIGHTS, TEMPLATES, Template
+from escalq.services.demo.outbox_rows import Rows
 
 ESCALATIONS = 340
 
@@ -46,17 +41,6 @@ class Staff:
     agents: dict[str, Agent]
     webhook_urls: dict[str, str | None]
     on_call: Callable[[datetime], list[Reviewer]]
-
-
-@dataclass
-class Rows:
-    """Every row the history adds, in the order they happened within each table."""
-
-    escalations: list[Escalation] = field(default_factory=list)
-    events: list[EscalationEvent] = field(default_factory=list)
-    tasks: list[Task] = field(default_factory=list)
-    deliveries: list[WebhookDelivery] = field(default_factory=list)
-    notifications: list[Notification] = field(default_factory=list)
 
 
 @dataclass
@@ -152,10 +136,12 @@ def _open(
     )
     life = _Life(escalation=escalation, template=template, assign_at=timing.pool_opens(at, now=now))
     _event(life, at, "created", None, Status.pending, actor=agent)
-    _task(rows, TaskKind.categorize, escalation, at=at, done_at=at + timedelta(seconds=rng.uniform(0.4, 2.5)))
+    outbox_rows.task(
+        rows, TaskKind.categorize, escalation, at=at, done_at=at + timedelta(seconds=rng.uniform(0.4, 2.5))
+    )
     if life.assign_at > at:
         on_call = staff.on_call(at)
-        _notify(rng, rows, escalation, notifications.NO_REVIEWER, on_call, at=at)
+        outbox_rows.notify(rng, rows, escalation, notifications.NO_REVIEWER, on_call, at=at)
         life.oncall_claims = priority == Priority.urgent and bool(on_call)
     return life
 
@@ -195,7 +181,7 @@ def _live(
         claimant = assignee if rng.random() < 0.85 else rng.choice(staff.pool)
         claim_at = life.assign_at + timing.claim_delay(rng, escalation.priority)
         if escalation.priority == Priority.urgent and escalation.assigned_at == created:
-            _notify(rng, rows, escalation, notifications.URGENT_CREATED, [assignee], at=created)
+            outbox_rows.notify(rng, rows, escalation, notifications.URGENT_CREATED, [assignee], at=created)
     claim_at = min(claim_at, latest_claim)
     settled = now - timing.SETTLED  # what happened in the last seconds has not been worked off yet
     _timeouts(rng, staff, settings, life, unclaimed_until=min(claim_at, settled), rows=rows)
@@ -233,7 +219,7 @@ def _live(
         return False
     body = webhooks.resolution_body(escalation=escalation, resolver=claimant)
     give_up = fail_for_good and now - resolve_at > timedelta(seconds=sum(settings.retry_delays_s) * 1.3)
-    _deliver(
+    outbox_rows.deliver(
         rng, rows, escalation, body, at=resolve_at, now=now, delays=settings.retry_delays_s, give_up=give_up
     )
     return give_up
@@ -263,127 +249,10 @@ def _timeouts(
         )
         _event(life, fired, rule.action, status, status, details=timeouts.rule_details(rule, threshold))
         if rule.notice == notifications.ONCALL_TIMEOUT:
-            _notify(rng, rows, escalation, rule.notice, staff.on_call(fired), at=fired)
+            outbox_rows.notify(rng, rows, escalation, rule.notice, staff.on_call(fired), at=fired)
         elif rule.notice == notifications.MANAGER_TIMEOUT:
             managers = [r for r in staff.pool if r.email in staff.managers]
-            _notify(rng, rows, escalation, rule.notice, managers, at=fired)
-
-
-def _deliver(
-    rng: random.Random,
-    rows: Rows,
-    escalation: Escalation,
-    body: dict[str, Any],
-    *,
-    at: datetime,
-    now: datetime,
-    delays: list[float],
-    give_up: bool,
-) -> None:
-    """The webhook task and its attempts: mostly delivered at once, sometimes after a retry, once never."""
-    assert escalation.webhook_url is not None
-    payload = {
-        "message_id": f"msg_{uuid.UUID(int=rng.getrandbits(128)).hex}",
-        "url": escalation.webhook_url,
-        "body": body,
-    }
-    task = _task(rows, TaskKind.webhook, escalation, at=at, done_at=None, payload=payload)
-    failures = (
-        len(delays) + 1 if give_up else (1 if rng.random() < 0.08 and now - at > timedelta(hours=1) else 0)
-    )
-    attempt_at = at + timedelta(seconds=rng.uniform(0.3, 1.5))
-    for attempt in range(1, failures + 1):
-        failure = rng.choice(timing.FAILURES)
-        retrying = attempt <= len(delays)
-        outcome = "retrying" if retrying else "failed"
-        rows.deliveries.append(_attempt(task, escalation, attempt, attempt_at, failure, outcome))
-        task.attempts, task.last_error = attempt, failure.summary
-        if not retrying:
-            task.status, task.finished_at = TaskStatus.failed, attempt_at
-            return
-        task.next_attempt_at = attempt_at + timedelta(seconds=delays[attempt - 1] * rng.uniform(0.8, 1.2))
-        task.enqueued_at = task.next_attempt_at
-        attempt_at = task.next_attempt_at + timedelta(seconds=rng.uniform(0.05, 0.4))
-    task.attempts += 1
-    rows.deliveries.append(
-        _attempt(task, escalation, task.attempts, attempt_at, timing.delivered(rng), "succeeded")
-    )
-    task.status, task.finished_at, task.last_error = TaskStatus.done, attempt_at, None
-
-
-def _attempt(
-    task: Task,
-    escalation: Escalation,
-    attempt: int,
-    at: datetime,
-    result: webhooks.AttemptResult,
-    outcome: str,
-) -> WebhookDelivery:
-    return WebhookDelivery(
-        task_id=task.id,
-        escalation_id=escalation.id,
-        event_type=task.payload["body"]["type"],
-        url=task.payload["url"],
-        attempt=attempt,
-        at=at,
-        duration_ms=result.duration_ms,
-        http_status=result.http_status,
-        response_excerpt=result.excerpt,
-        error=result.error,
-        outcome=outcome,
-    )
-
-
-def _notify(
-    rng: random.Random, rows: Rows, escalation: Escalation, kind: str, people: list[Reviewer], *, at: datetime
-) -> None:
-    """One email per recipient, sent by the worker within seconds (the demo's channel is email)."""
-    for reviewer in {r.id: r for r in people}.values():
-        sent_at = at + timedelta(seconds=rng.uniform(0.5, 4))
-        notification = Notification(
-            escalation_id=escalation.id,
-            channel=Channel.email,
-            recipient=reviewer.email,
-            kind=kind,
-            status=NotificationStatus.sent,
-            attempts=1,
-            created_at=at,
-            sent_at=sent_at,
-        )
-        rows.notifications.append(notification)
-        _task(
-            rows,
-            TaskKind.notification,
-            escalation,
-            at=at,
-            done_at=sent_at,
-            payload={"notification_id": str(notification.id)},
-        )
-
-
-def _task(
-    rows: Rows,
-    kind: TaskKind,
-    escalation: Escalation,
-    *,
-    at: datetime,
-    done_at: datetime | None,
-    payload: dict[str, Any] | None = None,
-) -> Task:
-    """An outbox task as the worker leaves it: done after one attempt, or filled in by the caller."""
-    task = Task(
-        kind=kind,
-        escalation_id=escalation.id,
-        payload=payload or {},
-        status=TaskStatus.done,
-        attempts=1,
-        next_attempt_at=at,
-        enqueued_at=at,
-        created_at=at,
-        finished_at=done_at,
-    )
-    rows.tasks.append(task)
-    return task
+            outbox_rows.notify(rng, rows, escalation, rule.notice, managers, at=fired)
 
 
 def _event(
