@@ -3,12 +3,24 @@
 import reflex as rx
 
 from escalq.components.badges import priority_badge, status_badge
+from escalq.components.countdown import countdown
 from escalq.components.nav import signed_in_page
 from escalq.components.resolve import notice, resolve_dialog
+from escalq.components.shortcuts import shortcuts_help
 from escalq.schemas.queue import QueueRow
-from escalq.state.queue import STATUS_CHOICES, QueueState
+from escalq.state.queue import ASK_PERMISSION, STATUS_CHOICES, QueueState
+from escalq.state.shortcuts import FOCUS, SHORTCUTS
 
 ROUTE = "/"
+# Read by screen readers, not drawn.
+VISUALLY_HIDDEN = {
+    "position": "absolute",
+    "width": "1px",
+    "height": "1px",
+    "overflow": "hidden",
+    "clip": "rect(0 0 0 0)",
+    "white-space": "nowrap",
+}
 
 
 def _header(label: str, column: str | None = None) -> rx.Component:
@@ -23,7 +35,7 @@ def _header(label: str, column: str | None = None) -> rx.Component:
 
 
 def _row(row: QueueRow) -> rx.Component:
-    open_ = (row.status != "resolved") & (row.status != "expired")
+    selected = row.id == QueueState.selected_id
     return rx.table.row(
         rx.table.cell(priority_badge(row.priority, row.bumped)),
         rx.table.cell(status_badge(row.status)),
@@ -32,6 +44,9 @@ def _row(row: QueueRow) -> rx.Component:
         rx.table.cell(rx.cond(row.category != "", rx.badge(row.category, variant="surface"), "—")),
         rx.table.cell(rx.cond(row.assignee != "", row.assignee, rx.text("unassigned", color_scheme="gray"))),
         rx.table.cell(rx.moment(row.created_at, from_now=True, interval=30000)),
+        rx.table.cell(
+            countdown(label=row.deadline_label, at=row.deadline_at, counted_from=row.deadline_from)
+        ),
         rx.table.cell(
             rx.hstack(
                 rx.cond(
@@ -69,11 +84,11 @@ def _row(row: QueueRow) -> rx.Component:
         rx.table.cell(
             rx.hstack(
                 rx.cond(
-                    (row.status == "pending") | (row.status == "assigned"),
+                    row.claimable,
                     rx.button("Claim", size="1", on_click=QueueState.claim(row.id), class_name="claim"),
                 ),
                 rx.cond(
-                    open_ & (row.mine | QueueState.is_manager),
+                    row.resolvable,
                     rx.button(
                         "Resolve",
                         size="1",
@@ -88,6 +103,13 @@ def _row(row: QueueRow) -> rx.Component:
         class_name="queue-row",
         data_id=row.id,
         data_priority=row.priority,
+        data_selected=selected,
+        aria_current=rx.cond(selected, "true", "false"),
+        tab_index=-1,
+        style={
+            "&[data-selected='true']": {"background": "var(--accent-a3)"},
+            "&:focus-visible": {"outline": "2px solid var(--accent-9)", "outline-offset": "-2px"},
+        },
     )
 
 
@@ -115,6 +137,14 @@ def _filters() -> rx.Component:
             ["all", "urgent", "high", "medium", "low"],
         ),
         _select("Agent", "agent_filter", QueueState.agent_filter, QueueState.agent_options),
+        rx.button(
+            "My work",
+            variant=rx.cond(QueueState.my_work, "solid", "outline"),
+            on_click=QueueState.toggle_my_work,
+            aria_pressed=rx.cond(QueueState.my_work, "true", "false"),
+            title="Assigned to you and still open; the queue opens here while this is on",
+            id="my-work",
+        ),
         rx.vstack(
             rx.text("Show", size="1", color_scheme="gray"),
             rx.segmented_control.root(
@@ -140,7 +170,14 @@ def queue_page() -> rx.Component:
             rx.hstack(
                 rx.heading("Queue", size="6"),
                 rx.badge(QueueState.total_label, variant="soft", id="queue-total"),
+                rx.spacer(),
+                _notifications_button(),
+                rx.button(
+                    "Shortcuts ", rx.text.kbd("?"), size="1", variant="ghost", on_click=QueueState.toggle_help
+                ),
                 align="center",
+                width="100%",
+                wrap="wrap",
             ),
             _filters(),
             notice(QueueState),
@@ -160,8 +197,9 @@ def queue_page() -> rx.Component:
                         _header("Category"),
                         _header("Assignee"),
                         _header("Age", "created_at"),
-                        _header(""),
-                        _header(""),
+                        _header("Next deadline"),
+                        _header("Flags"),
+                        _header("Actions"),
                     )
                 ),
                 rx.table.body(rx.foreach(QueueState.rows, _row)),
@@ -185,7 +223,30 @@ def queue_page() -> rx.Component:
                 align="center",
             ),
             resolve_dialog(QueueState),
+            shortcuts_help(
+                shortcuts=SHORTCUTS, open_=QueueState.help_open, on_open_change=QueueState.set_help_open
+            ),
+            rx.el.div(
+                QueueState.selection_label, role="status", id="selection-status", style=VISUALLY_HIDDEN
+            ),
+            rx.window_event_listener(
+                on_key_down=lambda key, modifiers: QueueState.key_down(key, modifiers, FOCUS)
+            ),
             spacing="4",
             padding_y="1.5em",
+        ),
+    )
+
+
+def _notifications_button() -> rx.Component:
+    """Asks the browser once, on this click (browsers ignore a request without one); gone once answered."""
+    return rx.cond(
+        QueueState.notifications == "default",
+        rx.button(
+            "Notify me of urgent escalations",
+            size="1",
+            variant="soft",
+            on_click=rx.call_script(ASK_PERMISSION, callback=QueueState.set_notifications),
+            id="enable-notifications",
         ),
     )
