@@ -24,8 +24,8 @@ def countdown(*, label: rx.Var[str], at: rx.Var[str], counted_from: rx.Var[str])
                 "border-radius": "var(--radius-2)",
                 **{
                     f"&[data-band='{band}']": {
-                        "color": f"var(--{colour}-11)",
-                        "background": f"var(--{colour}-a3)",
+                        "color": f"var(--{colour}-12)",
+                        "background": f"var(--{colour}-a4)",
                     }
                     for band, colour in BANDS.items()
                 },
