@@ -2,7 +2,7 @@
 
 import reflex as rx
 
-from escalq.components.badges import priority_badge, status_badge
+from escalq.components.badges import badge, priority_badge, status_badge
 from escalq.components.countdown import countdown
 from escalq.components.nav import signed_in_page
 from escalq.components.resolve import notice, resolve_dialog
@@ -23,6 +23,29 @@ VISUALLY_HIDDEN = {
 }
 
 
+# Below Radix's "sm" breakpoint each row becomes a card: priority and status, the description on a line of
+# its own, then age, deadline, flags and the actions, all on screen; agent, category and assignee (on the
+# escalation page) are left out, and so is the header row.
+CARD_ROWS = {
+    "@media (max-width: 767px)": {
+        "& table": {"display": "block", "height": "auto"},  # Radix gives the table height 0 (for cells)
+        "& tbody": {"display": "block"},
+        "& thead": {"display": "none"},
+        "& tr": {
+            "display": "flex",
+            "flex-wrap": "wrap",
+            "align-items": "center",
+            "gap": "0.5em 0.75em",
+            "padding": "0.75em 0.25em",
+            "border-bottom": "1px solid var(--gray-a5)",
+        },
+        "& td": {"display": "block", "height": "auto", "padding": "0", "box-shadow": "none"},
+        "& td.description": {"flex-basis": "100%", "max-width": "none"},
+        "& .wide-only": {"display": "none"},
+    }
+}
+
+
 def _header(label: str, column: str | None = None) -> rx.Component:
     if column is None:
         return rx.table.column_header_cell(label)
@@ -39,10 +62,19 @@ def _row(row: QueueRow) -> rx.Component:
     return rx.table.row(
         rx.table.cell(priority_badge(row.priority, row.bumped)),
         rx.table.cell(status_badge(row.status)),
-        rx.table.cell(row.source_agent),
-        rx.table.cell(rx.link(row.description, href=f"/escalations/{row.id}"), max_width="32em"),
-        rx.table.cell(rx.cond(row.category != "", rx.badge(row.category, variant="surface"), "—")),
-        rx.table.cell(rx.cond(row.assignee != "", row.assignee, rx.text("unassigned", color_scheme="gray"))),
+        rx.table.cell(row.source_agent, class_name="wide-only"),
+        rx.table.cell(
+            rx.link(row.description, href=f"/escalations/{row.id}"),
+            max_width="32em",
+            class_name="description",
+        ),
+        rx.table.cell(
+            rx.cond(row.category != "", badge(row.category, variant="surface"), "—"), class_name="wide-only"
+        ),
+        rx.table.cell(
+            rx.cond(row.assignee != "", row.assignee, rx.text("unassigned", color_scheme="gray")),
+            class_name="wide-only",
+        ),
         rx.table.cell(rx.moment(row.created_at, from_now=True, interval=30000)),
         rx.table.cell(
             countdown(label=row.deadline_label, at=row.deadline_at, counted_from=row.deadline_from)
@@ -51,21 +83,19 @@ def _row(row: QueueRow) -> rx.Component:
             rx.hstack(
                 rx.cond(
                     row.stale,
-                    rx.tooltip(
-                        rx.badge("stale", color_scheme="orange"), content="Unclaimed past its timeout"
-                    ),
+                    rx.tooltip(badge("stale", color_scheme="orange"), content="Unclaimed past its timeout"),
                 ),
                 rx.cond(
                     row.oncall_notified,
                     rx.tooltip(
-                        rx.badge("on-call paged", color_scheme="red", variant="outline"),
+                        badge("on-call paged", color_scheme="red", variant="outline"),
                         content="On-call was notified",
                     ),
                 ),
                 rx.cond(
                     row.repeat_count > 0,
                     rx.tooltip(
-                        rx.badge(
+                        badge(
                             row.repeat_count.to_string(), " repeats", color_scheme="amber", variant="outline"
                         ),
                         content="The agent sent this again while it was open",
@@ -74,7 +104,7 @@ def _row(row: QueueRow) -> rx.Component:
                 rx.cond(
                     row.loop_suspected,
                     rx.tooltip(
-                        rx.badge("loop?", color_scheme="red"),
+                        badge("loop?", color_scheme="red"),
                         content="Asked again soon after a resolution: see the earlier one",
                     ),
                 ),
@@ -122,6 +152,7 @@ def _select(label: str, name: str, value: rx.Var[str], items: list[str] | rx.Var
             on_change=lambda v: QueueState.set_filter(name, v),
             size="2",
             id=f"filter-{name}",
+            custom_attrs={"aria-label": label},
         ),
         spacing="1",
     )
@@ -169,7 +200,7 @@ def queue_page() -> rx.Component:
         rx.vstack(
             rx.hstack(
                 rx.heading("Queue", size="6"),
-                rx.badge(QueueState.total_label, variant="soft", id="queue-total"),
+                badge(QueueState.total_label, variant="soft", id="queue-total"),
                 rx.spacer(),
                 _notifications_button(),
                 rx.button(
@@ -205,6 +236,7 @@ def queue_page() -> rx.Component:
                 rx.table.body(rx.foreach(QueueState.rows, _row)),
                 width="100%",
                 id="queue-table",
+                style=CARD_ROWS,
             ),
             rx.hstack(
                 rx.button(

@@ -161,9 +161,14 @@ class QueueState(EscalationActions):
         reviewer = await self.current_reviewer()
         if reviewer is not None and reviewer.opens_my_work:
             self._show_my_work()
+        elif self.my_work:  # turned off in another browser since this tab showed it
+            self._show_everything()
         await self.refresh()
         self._alerts = []  # what already waits is on screen: alerts are for what arrives while it is open
         return rx.call_script(READ_PERMISSION, callback=type(self).set_notifications)
+
+    def _show_everything(self) -> None:
+        self.my_work, self.scope, self.status_filter = False, queue.Scope.all.value, "open"
 
     def _show_my_work(self) -> None:
         self.my_work, self.priority_filter, self.agent_filter = True, "all", "all"
@@ -180,7 +185,7 @@ class QueueState(EscalationActions):
     async def toggle_my_work(self):
         """One click to My work, remembered as this reviewer's queue; again, back to every open one."""
         if self.my_work:
-            self.scope, self.status_filter = queue.Scope.all.value, "open"
+            self._show_everything()
             await self._remember_my_work(False)
         else:
             self._show_my_work()
