@@ -65,6 +65,7 @@ def _row(row: QueueRow) -> rx.Component:
         rx.table.cell(row.source_agent, class_name="wide-only"),
         rx.table.cell(
             rx.link(row.description, href=f"/escalations/{row.id}"),
+            min_width="14em",
             max_width="32em",
             class_name="description",
         ),
