@@ -11,4 +11,6 @@ config = rx.Config(
     telemetry_enabled=False,
     plugins=[rx.plugins.RadixThemesPlugin(theme=rx.theme(accent_color="indigo"))],
     disable_plugins=[rx.plugins.SitemapPlugin],
+    # Which X-Forwarded-For entry is the client: sign-in throttling counts failures per address.
+    trusted_proxy_hops=get_settings().trusted_proxy_hops,
 )

@@ -25,6 +25,21 @@ class Settings(BaseSettings):
     max_context_bytes: int = 65_536
     max_description_chars: int = 20_000
 
+    # Sign-in throttling: this many failed attempts within the window lock the account (or, at the
+    # address limit, every sign-in from that client address) for login_lock_min, doubling with each
+    # lock in a row up to login_lock_max_min. Unknown emails are counted like real ones.
+    login_max_failures: int = 5
+    login_address_max_failures: int = 50
+    login_window_min: float = 15
+    login_lock_min: float = 5
+    login_lock_max_min: float = 60
+    # Dashboard sessions end after this many idle minutes, and in any case this many hours after sign-in.
+    session_idle_min: float = 60
+    session_max_hours: float = 12
+    # Reverse proxies in front of the app that append to X-Forwarded-For (Reflex's trusted_proxy_hops):
+    # 0 ignores the header, so a client cannot pick the address its sign-in failures count against.
+    trusted_proxy_hops: int = 0
+
     # Agents re-escalating in loops: per-agent limits on attempts (new and repeated escalations), how
     # alike two descriptions must be (0-100) to count as the same issue, and how long after a
     # resolution a repeat is flagged as a suspected loop.

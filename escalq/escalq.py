@@ -3,10 +3,11 @@
 import reflex as rx
 
 from escalq.api.app import create_api
-from escalq.pages import admin, detail, login, metrics, queue
+from escalq.pages import account, admin, detail, login, metrics, queue
 from escalq.services import vault
 from escalq.services.errors import Misconfigured
 from escalq.state import live
+from escalq.state.account import AccountState
 from escalq.state.admin import AdminState
 from escalq.state.base import SessionGuard
 from escalq.state.detail import DetailState
@@ -47,4 +48,10 @@ app.add_page(
     route=metrics.ROUTE,
     title="Metrics · escalq",
     on_load=MetricsState.load,
+)
+app.add_page(
+    account.account_page,
+    route=account.ROUTE,
+    title="Your account · escalq",
+    on_load=AccountState.load,
 )

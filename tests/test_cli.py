@@ -15,10 +15,10 @@ from sqlmodel import select
 
 from escalq.cli.database import alembic_config
 from escalq.clock import utc_now
-from escalq.models import AdminEvent, Agent, Reviewer, Role
-from escalq.services import agent_secrets, vault
-from escalq.services.secrets import verify_password
-from tests.factories import make_agent, make_reviewer
+from escalq.models import Agent, Reviewer, Role, SecurityEvent
+from escalq.services import agent_secrets, sessions, vault
+from escalq.services.secrets import key_prefix, verify_password
+from tests.factories import PASSWORD, make_agent, make_reviewer
 
 ESCALQ = Path(sys.executable).with_name("escalq")
 
@@ -27,10 +27,16 @@ ESCALQ = Path(sys.executable).with_name("escalq")
 def escalq(database_url, tmp_path):
     """Run the console script with DATABASE_URL pointing at the test database."""
 
-    def run(*args: str, **env_changes: str) -> subprocess.CompletedProcess[str]:
+    def run(*args: str, stdin: str | None = None, **env_changes: str) -> subprocess.CompletedProcess[str]:
         env = {**os.environ, "DATABASE_URL": database_url, **env_changes}
         return subprocess.run(
-            [str(ESCALQ), *args], env=env, cwd=tmp_path, capture_output=True, text=True, timeout=60
+            [str(ESCALQ), *args],
+            env=env,
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            input=stdin if stdin is not None else "",
         )
 
     return run
@@ -163,7 +169,7 @@ def test_bad_input_is_a_clean_error(escalq, session):
     for name, (_, fragment) in BAD_INPUTS.items():
         assert_clean_error(results[name], fragment)
     assert session.exec(select(Reviewer)).first() is None
-    assert session.exec(select(AdminEvent)).first() is None, "no secret was rotated"
+    assert session.exec(select(SecurityEvent)).first() is None, "no secret was rotated"
 
 
 def test_agent_rotate_secret_prints_the_new_secret_once_and_keeps_the_old_one_for_the_overlap(
@@ -246,3 +252,100 @@ def test_the_app_refuses_to_start_without_a_key(tmp_path):
     assert result.returncode == 1
     assert result.stderr.startswith("escalq: ESCALQ_SECRET_KEY is not set"), result.stderr
     assert "Traceback" not in result.stderr
+
+
+NEW_PASSWORD = "plum-ferry-otter-lantern"
+
+
+def test_disable_cuts_the_key_off_and_enable_lets_it_back(escalq, client, session):
+    leaver = make_reviewer(session, "leaver@example.com")
+    make_reviewer(session, "admin@example.com", role=Role.admin, active=False)
+    agent = make_agent(session)
+    escalation = client.post(
+        "/api/escalations", headers=agent.headers, json={"issue_description": "Refund?", "priority": "low"}
+    ).json()
+    assert escalation["assigned_to"] == str(leaver.reviewer.id)
+
+    disabled = json_of(escalq("reviewer", "disable", "Leaver@example.com", "--json"))
+
+    assert disabled == {
+        "id": str(leaver.reviewer.id),
+        "email": "leaver@example.com",
+        "disabled": True,
+        "handed_back": [escalation["id"]],
+    }
+    assert client.get("/api/escalations", headers=leaver.headers).status_code == 401
+    again = client.get(f"/api/escalations/{escalation['id']}", headers=agent.headers).json()
+    assert (again["status"], again["assigned_to"]) == ("pending", None)  # nobody else is in the pool
+
+    enabled = json_of(escalq("reviewer", "enable", "leaver@example.com", "--json"))
+
+    assert enabled["disabled"] is False
+    assert client.get("/api/escalations", headers=leaver.headers).status_code == 200
+
+
+def test_keys_are_listed_and_revoked(escalq, client, session):
+    rev = make_reviewer(session, "rev@example.com")
+
+    listed = json_of(escalq("reviewer", "keys", "rev@example.com", "--json"))
+    revoked = json_of(escalq("reviewer", "revoke-keys", "rev@example.com", "--json"))
+    after = json_of(escalq("reviewer", "keys", "rev@example.com", "--json"))
+
+    assert [key["prefix"] for key in listed["keys"]] == [key_prefix(rev.api_key)]
+    assert listed["keys"][0]["revoked_at"] == ""
+    assert revoked["revoked"] == 1
+    assert after["keys"][0]["revoked_at"] != ""
+    assert client.get("/api/escalations", headers=rev.headers).status_code == 401
+
+
+def test_password_from_stdin_or_asked_twice_ends_the_sessions(escalq, session, now):
+    rev = make_reviewer(session, "rev@example.com").reviewer
+    sessions.login(session=session, email="rev@example.com", password=PASSWORD, now=now).unwrap()
+    session.commit()
+
+    weak = escalq("reviewer", "password", "rev@example.com", "--password-stdin", stdin="password1234\n")
+    piped = json_of(
+        escalq(
+            "reviewer", "password", "rev@example.com", "--password-stdin", "--json", stdin=NEW_PASSWORD + "\n"
+        )
+    )
+    asked = escalq("reviewer", "password", "rev@example.com", stdin=f"{PASSWORD}\n{PASSWORD}\n")
+
+    assert_clean_error(weak, "too easy to guess")
+    assert piped == {"id": str(rev.id), "email": "rev@example.com", "sessions_ended": 1}
+    assert asked.returncode == 0, asked.stderr
+    assert PASSWORD not in asked.stdout + asked.stderr
+    session.refresh(rev)
+    assert verify_password(PASSWORD, rev.password_hash)
+
+
+def test_unlock_lifts_a_sign_in_lock(escalq, session):
+    now = utc_now()  # the command reads the real clock
+    make_reviewer(session, "rev@example.com")
+    for _ in range(5):
+        sessions.login(session=session, email="rev@example.com", password="not-the-password", now=now)
+    session.commit()
+
+    unlocked = json_of(escalq("reviewer", "unlock", "rev@example.com", "--json"))
+
+    assert unlocked["was_locked"] is True
+    assert (
+        sessions.login(session=session, email="rev@example.com", password=PASSWORD, now=now).refusal is None
+    )
+
+
+def test_offboarding_refusals_are_clean_errors(escalq, session):
+    make_reviewer(session, "admin@example.com", role=Role.admin)
+    with ThreadPoolExecutor(max_workers=3) as pool:
+        last_admin, unknown, plain = pool.map(
+            lambda args: escalq(*args),
+            [
+                ("reviewer", "disable", "admin@example.com"),
+                ("reviewer", "revoke-keys", "nobody@example.com"),
+                ("reviewer", "password", "admin@example.com", "--password-stdin"),
+            ],
+        )
+
+    assert_clean_error(last_admin, "last enabled admin")
+    assert_clean_error(unknown, "nobody@example.com")
+    assert_clean_error(plain, "at least 12 characters")

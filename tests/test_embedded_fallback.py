@@ -17,6 +17,7 @@ from escalq.cli.database import ROOT, upgrade
 from escalq.cli.local_servers import postgres_error, redis_error
 from escalq.cli.servers import Servers, resolve_postgres, resolve_redis
 from escalq.config import DEFAULT_DATABASE_URL, DEFAULT_REDIS_URL
+from tests.factories import PASSWORD
 from tests.net import free_port
 
 BIN = Path(sys.executable).parent
@@ -101,7 +102,7 @@ def test_round_trip_on_embedded_servers(embedded: Servers, env: dict[str, str], 
 
     agent_key = _escalq(env, "agent", "create", "fallback-bot")["api_key"]
     email = "fallback@escalq.test"
-    _escalq(env, "reviewer", "create", email, "--name", "Fallback Reviewer", "--password", "fallback-pass")
+    _escalq(env, "reviewer", "create", email, "--name", "Fallback Reviewer", "--password", PASSWORD)
     reviewer_key = _escalq(env, "reviewer", "key", email)["api_key"]
 
     with httpx.Client(base_url=api, timeout=30) as http:

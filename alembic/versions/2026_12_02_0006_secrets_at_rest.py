@@ -1,7 +1,7 @@
-"""Secrets at rest: agents' webhook secrets encrypted, rotation with an overlap, the admin audit log
+"""Secrets at rest: agents' webhook secrets encrypted, rotation with an overlap
 
 Revision ID: 0006
-Revises: 0004
+Revises: 0005
 Create Date: 2026-12-02
 
 Every stored webhook secret is encrypted with the key list in ESCALQ_SECRET_KEY (escalq.services.vault);
@@ -13,22 +13,13 @@ from collections.abc import Sequence
 
 import sqlalchemy as sa
 from alembic import op
-from sqlalchemy.dialects import postgresql
 
 from escalq.services import vault
 
 revision: str = '0006'
-down_revision: str | None = '0004'
+down_revision: str | None = '0005'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
-
-APPEND_ONLY_FUNCTION = """
-CREATE FUNCTION admin_events_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-    RAISE EXCEPTION 'admin_events is append-only (% refused)', TG_OP;
-END;
-$$
-"""
 
 
 def _rewrite(column: str, convert) -> None:
@@ -55,33 +46,9 @@ def upgrade() -> None:
         'agents',
         "(previous_webhook_secret_encrypted IS NULL) = (previous_webhook_secret_until IS NULL)",
     )
-    op.create_table('admin_events',
-    sa.Column('id', sa.BigInteger(), sa.Identity(always=False), nullable=False),
-    sa.Column('at', sa.DateTime(timezone=True), nullable=False),
-    sa.Column('actor_kind', sa.Text(), nullable=False),
-    sa.Column('actor_id', sa.Uuid(), nullable=True),
-    sa.Column('actor_name', sa.Text(), nullable=False),
-    sa.Column('action', sa.Text(), nullable=False),
-    sa.Column('subject_kind', sa.Text(), nullable=False),
-    sa.Column('subject_id', sa.Uuid(), nullable=False),
-    sa.Column('subject_name', sa.Text(), nullable=False),
-    sa.Column('details', postgresql.JSONB(astext_type=sa.Text()), server_default=sa.text("'{}'::jsonb"), nullable=False),
-    sa.CheckConstraint("actor_kind IN ('agent', 'reviewer', 'system')", name='ck_admin_events_actor_kind'),
-    sa.PrimaryKeyConstraint('id')
-    )
-    op.create_index('ix_admin_events_subject', 'admin_events', ['subject_id', 'id'], unique=False)
-    op.execute(APPEND_ONLY_FUNCTION)
-    op.execute(
-        "CREATE TRIGGER admin_events_append_only BEFORE UPDATE OR DELETE ON admin_events "
-        "FOR EACH ROW EXECUTE FUNCTION admin_events_append_only()"
-    )
 
 
 def downgrade() -> None:
-    op.execute("DROP TRIGGER admin_events_append_only ON admin_events")
-    op.execute("DROP FUNCTION admin_events_append_only()")
-    op.drop_index('ix_admin_events_subject', table_name='admin_events')
-    op.drop_table('admin_events')
     op.drop_constraint('ck_agents_previous_secret_until', 'agents', type_='check')
     op.drop_constraint('ck_agents_secret_encrypted', 'agents', type_='check')
     op.drop_column('agents', 'previous_webhook_secret_until')

@@ -2,6 +2,7 @@
 
 import click
 
+from escalq.cli.offboard import add_commands as add_offboarding
 from escalq.cli.output import domain_errors, emit, json_option
 from escalq.cli.run import run
 from escalq.cli.workers import scheduler, worker
@@ -87,7 +88,13 @@ def reviewer() -> None:
 @reviewer.command("create")
 @click.argument("email")
 @click.option("--name", "display_name", required=True, help="Display name.")
-@click.option("--password", required=True, help="At least 8 characters.")
+@click.option(
+    "--password",
+    prompt=True,
+    hide_input=True,
+    confirmation_prompt=True,
+    help="At least 12 characters, hard to guess; asked for (hidden) when left out.",
+)
 @click.option(
     "--role", type=click.Choice([r.value for r in Role]), default=Role.reviewer.value, show_default=True
 )
@@ -130,6 +137,9 @@ def reviewer_key(email: str, as_json: bool) -> None:
         {"id": str(found.id), "email": found.email, "api_key": api_key},
         f"API key (shown once): {api_key}",
     )
+
+
+add_offboarding(reviewer, domain_errors)
 
 
 @cli.group()

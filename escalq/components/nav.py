@@ -37,7 +37,7 @@ def nav_bar(
             rx.cond(is_admin, rx.link("Admin", href="/admin", id="nav-admin")),
             rx.spacer(),
             _on_call(on_call),
-            rx.text(name, size="2", color_scheme="gray", id="nav-user"),
+            rx.link(rx.text(name, size="2", color_scheme="gray"), href="/account", id="nav-user"),
             rx.color_mode.button(size="1", variant="ghost", aria_label="Switch between light and dark"),
             rx.button("Log out", size="1", variant="soft", on_click=on_logout, id="logout"),
             align="center",

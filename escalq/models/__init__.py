@@ -1,6 +1,5 @@
 """SQLModel tables and enums; no queries live here."""
 
-from escalq.models.admin_event import AdminEvent
 from escalq.models.enums import OPEN_STATUSES, PRIORITY_RANK, STATUS_RANK, ActorKind, Priority, Role, Status
 from escalq.models.escalation import ContextUpdate, Escalation, EscalationEvent, IdempotencyKey
 from escalq.models.oncall import OncallMember, OncallOverride, OncallRotation
@@ -14,13 +13,13 @@ from escalq.models.outbox import (
     WebhookDelivery,
 )
 from escalq.models.people import Agent, ApiKey, Reviewer, ReviewerSession
+from escalq.models.security import LoginThrottle, SecurityEvent
 
 __all__ = [
     "OPEN_STATUSES",
     "PRIORITY_RANK",
     "STATUS_RANK",
     "ActorKind",
-    "AdminEvent",
     "Agent",
     "ApiKey",
     "Channel",
@@ -28,6 +27,7 @@ __all__ = [
     "Escalation",
     "EscalationEvent",
     "IdempotencyKey",
+    "LoginThrottle",
     "Notification",
     "NotificationStatus",
     "OncallMember",
@@ -37,6 +37,7 @@ __all__ = [
     "Reviewer",
     "ReviewerSession",
     "Role",
+    "SecurityEvent",
     "Status",
     "Task",
     "TaskKind",

@@ -28,6 +28,9 @@ class Reviewer(SQLModel, table=True):
         default=False, sa_column=Column(Boolean, nullable=False, server_default=false())
     )
     created_at: datetime = Field(sa_type=TIMESTAMPTZ)
+    disabled_at: datetime | None = Field(
+        default=None, sa_type=TIMESTAMPTZ, description="Offboarded: sign-in, API keys and sessions refused"
+    )
 
 
 class Agent(SQLModel, table=True):
@@ -88,5 +91,6 @@ class ReviewerSession(SQLModel, table=True):
         sa_column=Column(Uuid, ForeignKey("reviewers.id", ondelete="CASCADE"), nullable=False, index=True)
     )
     created_at: datetime = Field(sa_type=TIMESTAMPTZ)
-    expires_at: datetime = Field(sa_type=TIMESTAMPTZ)
+    expires_at: datetime = Field(sa_type=TIMESTAMPTZ, description="The absolute end, however active")
+    last_seen_at: datetime = Field(sa_type=TIMESTAMPTZ, description="For the idle timeout; coarse")
     revoked_at: datetime | None = Field(default=None, sa_type=TIMESTAMPTZ)

@@ -1,12 +1,12 @@
-"""Admin: reviewers (pool, on-call, role), the on-call rotation, agents (create, disable, rotate)."""
+"""Admin: reviewers (pool, on-call, role, offboarding), the on-call rotation, agents (keys, secrets)."""
 
 import reflex as rx
 
 from escalq.components.badges import badge
-from escalq.components.history import data_table
+from escalq.components.history import data_table, when
 from escalq.components.nav import signed_in_page
 from escalq.components.oncall import oncall_section
-from escalq.schemas.admin import AgentRow, ReviewerRow
+from escalq.schemas.admin import AgentRow, KeyRow, ReviewerRow
 from escalq.state.admin import ROLES, AdminState
 from escalq.state.oncall import OncallState
 
@@ -59,8 +59,111 @@ def _reviewer_row(row: rx.Var[ReviewerRow]) -> rx.Component:
                 custom_attrs={"aria-label": "On call"},
             )
         ),
+        rx.table.cell(_access(row)),
         custom_attrs={"data-email": row.email},
         align="center",
+    )
+
+
+def _access(row: rx.Var[ReviewerRow]) -> rx.Component:
+    """Offboarding: disable or enable, lift a sign-in lock, and the keys and password dialog."""
+    return rx.hstack(
+        rx.cond(
+            row.disabled,
+            rx.hstack(
+                badge("disabled", color_scheme="red"),
+                rx.button("Enable", size="1", on_click=AdminState.set_disabled(row.id, False)),
+                spacing="2",
+            ),
+            _disable(row),
+        ),
+        rx.cond(
+            row.locked_until != "",
+            rx.button(
+                "Unlock",
+                size="1",
+                variant="soft",
+                color_scheme="amber",
+                on_click=AdminState.unlock(row.id),
+                title="Sign-in locked after too many failed attempts until " + row.locked_until,
+            ),
+        ),
+        rx.button("Keys & password", size="1", variant="soft", on_click=AdminState.manage(row.id)),
+        spacing="2",
+        align="center",
+    )
+
+
+def _disable(row: rx.Var[ReviewerRow]) -> rx.Component:
+    """Disabling cuts a person off at once, so it asks first."""
+    return rx.alert_dialog.root(
+        rx.alert_dialog.trigger(rx.button("Disable", size="1", color_scheme="red", variant="soft")),
+        rx.alert_dialog.content(
+            rx.alert_dialog.title("Disable " + row.email + "?"),
+            rx.alert_dialog.description(
+                "Their sign-in, API keys and open sessions stop working at once; what they hold goes back "
+                "to the queue. Their history stays, and you can enable them again."
+            ),
+            rx.flex(
+                rx.alert_dialog.cancel(rx.button("Cancel", variant="soft", color_scheme="gray")),
+                rx.alert_dialog.action(
+                    rx.button("Disable", color_scheme="red", on_click=AdminState.set_disabled(row.id, True))
+                ),
+                spacing="3",
+                justify="end",
+                margin_top="1em",
+            ),
+        ),
+    )
+
+
+def _key_row(key: rx.Var[KeyRow]) -> rx.Component:
+    return rx.table.row(
+        rx.table.cell(rx.code(key.prefix)),
+        rx.table.cell(when(key.created_at)),
+        rx.table.cell(
+            rx.cond(key.revoked_at != "", when(key.revoked_at), badge("works", color_scheme="green"))
+        ),
+    )
+
+
+def _manage() -> rx.Component:
+    """One reviewer's API keys (revoke them all) and a new password set by the admin."""
+    return rx.dialog.root(
+        rx.dialog.content(
+            rx.dialog.title("Keys and password of " + AdminState.managed_email),
+            rx.vstack(
+                data_table(["Key prefix", "Created", "Revoked"], AdminState.managed_keys, _key_row),
+                rx.button(
+                    "Revoke all keys",
+                    color_scheme="red",
+                    variant="soft",
+                    on_click=AdminState.revoke_keys,
+                    id="admin-revoke-keys",
+                ),
+                rx.form(
+                    rx.hstack(
+                        rx.input(
+                            name="password",
+                            id="admin-reset-password",
+                            type="password",
+                            placeholder="New password (12+ characters)",
+                            required=True,
+                        ),
+                        rx.button("Set password", type="submit", id="admin-set-password"),
+                        spacing="3",
+                    ),
+                    on_submit=AdminState.reset_password,
+                ),
+                rx.text("Setting a password signs them out everywhere.", size="1", color_scheme="gray"),
+                _messages(),
+                rx.flex(rx.dialog.close(rx.button("Done", variant="soft")), justify="end", width="100%"),
+                spacing="4",
+            ),
+            id="admin-manage",
+        ),
+        open=AdminState.manage_open,
+        on_open_change=AdminState.manage_changed,
     )
 
 
@@ -73,7 +176,7 @@ def _add_reviewer() -> rx.Component:
                 name="password",
                 id="admin-new-password",
                 type="password",
-                placeholder="Password (8+ characters)",
+                placeholder="Password (12+ characters)",
                 required=True,
             ),
             rx.select(
@@ -112,7 +215,9 @@ def _reviewers() -> rx.Component:
                 color_scheme="gray",
             ),
             data_table(
-                ["Email", "Name", "Role", "In the pool", "On call"], AdminState.reviewers, _reviewer_row
+                ["Email", "Name", "Role", "In the pool", "On call", "Access"],
+                AdminState.reviewers,
+                _reviewer_row,
             ),
             _add_reviewer(),
             spacing="4",
@@ -313,6 +418,7 @@ def admin() -> rx.Component:
             oncall_section(OncallState),
             _agents(),
             _reveal(),
+            _manage(),
             spacing="5",
             padding_y="1.5em",
         ),

@@ -11,6 +11,8 @@ class ReviewerRow:
     role: str
     active: bool
     on_call: bool
+    disabled: bool = False  # offboarded: sign-in, keys and sessions refused
+    locked_until: str = ""  # ISO 8601 end of a sign-in lock, "" when not locked
 
 
 @dataclass(frozen=True)
@@ -21,3 +23,12 @@ class AgentRow:
     key_prefixes: str  # comma-joined visible prefixes of the keys that still work
     created_at: str  # ISO 8601
     previous_secret_until: str  # ISO 8601: until then the old webhook secret signs too; "" when it does not
+
+
+@dataclass(frozen=True)
+class KeyRow:
+    """One API key of a reviewer: never the key, only its visible prefix."""
+
+    prefix: str
+    created_at: str  # ISO 8601
+    revoked_at: str  # ISO 8601, "" while it works

@@ -8,14 +8,15 @@ from sqlmodel import Session, col, select
 
 from escalq.models import Agent, ApiKey, Reviewer, Role
 from escalq.schemas.admin import AgentRow, ReviewerRow
-from escalq.services import agent_secrets, people, pool
+from escalq.services import agent_secrets, lockout, people, pool
 from escalq.services.assignment import lock_pool
 from escalq.services.errors import Conflict, NotFound
 
 
-def list_reviewers(*, session: Session) -> list[ReviewerRow]:
-    """Every reviewer, by email."""
-    reviewers = session.exec(select(Reviewer).order_by(col(Reviewer.email)))
+def list_reviewers(*, session: Session, now: datetime) -> list[ReviewerRow]:
+    """Every reviewer, by email, with whether they are disabled and until when sign-in is locked."""
+    reviewers = list(session.exec(select(Reviewer).order_by(col(Reviewer.email))))
+    locks = lockout.locks_of(session=session, emails=[r.email for r in reviewers], now=now)
     return [
         ReviewerRow(
             id=str(r.id),
@@ -24,6 +25,8 @@ def list_reviewers(*, session: Session) -> list[ReviewerRow]:
             role=r.role.value,
             active=r.active,
             on_call=r.on_call,
+            disabled=r.disabled_at is not None,
+            locked_until=locks[r.email].isoformat() if r.email in locks else "",
         )
         for r in reviewers
     ]
@@ -83,17 +86,16 @@ def set_reviewer_flags(
         # the change or is seen by it, and the two never wait on each other's rows (no deadlock).
         lock_pool(session=session)
     if role is not None:
-        _lock_admins(session=session)
+        lock_admins(session=session)
     reviewer = session.get(Reviewer, reviewer_id, with_for_update=True, populate_existing=True)
     if reviewer is None:
         raise NotFound(f"no reviewer with id {reviewer_id}")
-    if reviewer.role == Role.admin and role not in (None, Role.admin):
-        others = session.exec(
-            select(Reviewer.id).where(Reviewer.role == Role.admin, col(Reviewer.id) != reviewer.id)
-        ).first()
-        if others is None:
-            who = "you are" if reviewer.id == by.id else f"{reviewer.email} is"
-            raise Conflict(f"{who} the last admin; make someone else an admin first")
+    demoted = reviewer.role == Role.admin and role not in (None, Role.admin)
+    if demoted and no_other_admin(session=session, reviewer=reviewer):
+        who = "you are" if reviewer.id == by.id else f"{reviewer.email} is"
+        raise Conflict(f"{who} the last admin; make someone else an admin first")
+    if reviewer.disabled_at is not None and (active or on_call):
+        raise Conflict(f"{reviewer.email} is disabled; enable them first")
     was_active = reviewer.active
     if active is not None:
         reviewer.active = active
@@ -111,7 +113,16 @@ def set_reviewer_flags(
     return ReviewerChange(reviewer, touched)
 
 
-def _lock_admins(*, session: Session) -> None:
+def no_other_admin(*, session: Session, reviewer: Reviewer) -> bool:
+    """True when no enabled admin but `reviewer` is left (a disabled one cannot sign in to act)."""
+    others = select(Reviewer.id).where(
+        Reviewer.role == Role.admin, col(Reviewer.id) != reviewer.id, col(Reviewer.disabled_at).is_(None)
+    )
+    return session.exec(others).first() is None
+
+
+def lock_admins(*, session: Session) -> None:
+    """Lock every admin row (see below); taken before changing who is an admin or whether one can act."""
     # Two admins demoting each other at once must not both see the other stay: take every admin row, in id
     # order so concurrent callers queue instead of deadlocking, before reading any of them.
     session.exec(

@@ -9,7 +9,7 @@ from sqlmodel import Session, col, select
 
 from escalq.models import Agent, Reviewer
 from escalq.services import vault
-from escalq.services.audit import record_admin_event
+from escalq.services.audit import record_security_event
 from escalq.services.errors import Invalid, NotFound
 from escalq.services.secrets import new_webhook_secret
 
@@ -53,13 +53,14 @@ def rotate(
     agent.previous_webhook_secret_until = until
     agent.webhook_secret_encrypted = encrypted
     session.add(agent)
-    record_admin_event(
+    record_security_event(
         session=session,
-        action="webhook_secret_rotated",
-        subject=agent,
+        action="agent.webhook_secret_rotated",
+        subject=agent.name,
         by=by,
         now=now,
         details={
+            "agent_id": str(agent.id),
             "overlap_hours": overlap_hours,
             "previous_valid_until": until.isoformat() if until else None,
         },

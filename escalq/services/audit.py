@@ -1,15 +1,14 @@
-"""The audit logs: one row per status change, and one per admin action, in the change's transaction."""
+"""The audit logs: one row per status change, and one per security event, in the same transaction."""
 
 from datetime import datetime
 from typing import Any
 
 from sqlmodel import Session, select
 
-from escalq.models import ActorKind, AdminEvent, Agent, Escalation, EscalationEvent, Reviewer, Status
+from escalq.models import ActorKind, Escalation, EscalationEvent, Reviewer, SecurityEvent, Status
 from escalq.services.auth import Principal
 
 SYSTEM = "escalq"
-CLI = "escalq command line"
 
 
 def record_event(
@@ -49,25 +48,29 @@ def events_for(*, session: Session, escalation: Escalation) -> list[EscalationEv
     return list(session.exec(query))
 
 
-def record_admin_event(
+def record_security_event(
     *,
     session: Session,
     action: str,
-    subject: Agent | Reviewer,
-    by: Reviewer | None,
+    subject: str,
     now: datetime,
+    reviewer: Reviewer | None = None,
+    by: Reviewer | None = None,
+    client_ip: str | None = None,
     details: dict[str, Any] | None = None,
-) -> AdminEvent:
-    """Append what `by` (None: the operator, on the command line) did to `subject`; never pass a secret."""
-    event = AdminEvent(
+) -> SecurityEvent:
+    """Append a sign-in, offboarding or secret event about `subject` (an email or an agent's name); never a
+    password or a secret.
+
+    `by` is the admin or reviewer who acted; None is escalq itself (sign-in) or the command line.
+    """
+    event = SecurityEvent(
         at=now,
-        actor_kind=ActorKind.system if by is None else ActorKind.reviewer,
-        actor_id=None if by is None else by.id,
-        actor_name=CLI if by is None else by.display_name,
         action=action,
-        subject_kind="agent" if isinstance(subject, Agent) else "reviewer",
-        subject_id=subject.id,
-        subject_name=subject.name if isinstance(subject, Agent) else subject.email,
+        reviewer_id=None if reviewer is None else reviewer.id,
+        subject=subject,
+        client_ip=client_ip or None,
+        actor_name=SYSTEM if by is None else by.display_name,
         details=details or {},
     )
     session.add(event)

@@ -59,6 +59,8 @@ def authenticate(*, session: Session, api_key: str | None) -> Principal:
     reviewer = session.get(Reviewer, stored.reviewer_id)
     if reviewer is None:
         raise Unauthorized("the API key is not valid")
+    if reviewer.disabled_at is not None:
+        raise Unauthorized("the reviewer behind this API key is disabled")
     return Principal(reviewer=reviewer)
 
 

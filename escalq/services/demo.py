@@ -11,7 +11,7 @@ from escalq.services import escalations
 from escalq.services.outbound import configured
 from escalq.services.people import create_agent, create_reviewer
 
-DEMO_PASSWORD = "escalq-demo"
+DEMO_PASSWORD = "escalq-demo-queue"
 DEMO_REVIEWERS = (
     ("admin@escalq.test", "Ada Admin", Role.admin),
     ("manager@escalq.test", "Max Manager", Role.manager),

@@ -9,7 +9,7 @@ from sqlmodel import Session, col, select
 
 from escalq.models import OPEN_STATUSES, Agent, ContextUpdate, Escalation, Reviewer, Status
 from escalq.schemas.handback import MAX_QUESTION_CHARS, ContextUpdateRow, Exchange
-from escalq.services import webhooks
+from escalq.services import pool, webhooks
 from escalq.services.audit import record_event
 from escalq.services.auth import Principal, is_supervisor
 from escalq.services.errors import Conflict, Forbidden, Invalid, NotFound, TooLarge
@@ -131,6 +131,12 @@ def add_context(
         now=now,
         details=details,
     )
+    asker = session.get(Reviewer, escalation.assigned_to) if previous_status == Status.needs_info else None
+    if asker is not None and asker.disabled_at is not None:
+        # The asker was offboarded while the agent answered: the answer goes to round-robin instead.
+        pool.return_to_pool(
+            session=session, escalation=escalation, reviewer=asker, by=None, now=now, reason="disabled"
+        )
     return escalation
 
 

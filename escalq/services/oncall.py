@@ -48,7 +48,7 @@ def on_call_at(*, session: Session, at: datetime) -> list[Reviewer]:
             if override is not None
             else _on_shift(session=session, rotation=rotation, at=at)
         )
-        if reviewer is not None:
+        if reviewer is not None and reviewer.disabled_at is None:  # a disabled reviewer's shift is empty
             found.setdefault(reviewer.id, reviewer)
     for reviewer in session.exec(select(Reviewer).where(col(Reviewer.on_call)).order_by(col(Reviewer.email))):
         found.setdefault(reviewer.id, reviewer)

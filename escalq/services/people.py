@@ -9,9 +9,8 @@ from sqlmodel import Session, select
 from escalq.models import Agent, ApiKey, Reviewer, Role
 from escalq.services.agent_secrets import new_encrypted
 from escalq.services.errors import Conflict, Invalid, NotFound
+from escalq.services.passwords import check_password
 from escalq.services.secrets import IssuedKey, hash_password, new_api_key
-
-MIN_PASSWORD_CHARS = 8
 
 
 @dataclass(frozen=True)
@@ -67,10 +66,9 @@ def create_reviewer(
 ) -> Reviewer:
     """Add a human; `active` puts them in the assignment pool."""
     email = normalize_email(email)
-    if len(password) < MIN_PASSWORD_CHARS:
-        raise Invalid(f"a password needs at least {MIN_PASSWORD_CHARS} characters")
     if not display_name.strip():
         raise Invalid("a display name is required")
+    check_password(password, email=email, display_name=display_name)
     if session.exec(select(Reviewer).where(Reviewer.email == email)).first() is not None:
         raise Conflict(f"a reviewer with email {email!r} already exists")
     reviewer = Reviewer(
@@ -88,11 +86,19 @@ def create_reviewer(
 
 def issue_reviewer_key(*, session: Session, email: str, now: datetime) -> tuple[Reviewer, str]:
     """A new API key for the reviewer with this email; returns the plaintext once."""
+    reviewer = find_reviewer(session=session, email=email)
+    if reviewer.disabled_at is not None:
+        raise Conflict(f"{reviewer.email} is disabled; enable them before issuing a key")
+    key = _store_key(session=session, now=now, reviewer_id=reviewer.id)
+    return reviewer, key.plaintext
+
+
+def find_reviewer(*, session: Session, email: str) -> Reviewer:
+    """The reviewer with this email (any case), or NotFound."""
     reviewer = session.exec(select(Reviewer).where(Reviewer.email == normalize_email(email))).first()
     if reviewer is None:
         raise NotFound(f"no reviewer with email {email!r}")
-    key = _store_key(session=session, now=now, reviewer_id=reviewer.id)
-    return reviewer, key.plaintext
+    return reviewer
 
 
 def _store_key(

@@ -37,34 +37,60 @@ def assign_pending(*, session: Session, now: datetime) -> list[uuid.UUID]:
     return assigned
 
 
-def hand_back(*, session: Session, reviewer: Reviewer, by: Reviewer, now: datetime) -> list[uuid.UUID]:
-    """Return what `reviewer` holds but has not claimed to round-robin; returns the escalations touched.
+def hand_back(
+    *,
+    session: Session,
+    reviewer: Reviewer,
+    by: Reviewer | None,
+    now: datetime,
+    statuses: tuple[Status, ...] = (Status.assigned,),
+    reason: str = "left the pool",
+) -> list[uuid.UUID]:
+    """Return what `reviewer` holds in `statuses` (by default: not yet claimed) to round-robin.
 
-    Each goes back to pending (audited as handed_back) and straight to the next active reviewer, or stays
-    pending when there is none. Call it once `reviewer` is out of the pool, so they are not picked again.
+    Each goes back to pending (audited as handed_back, by `by` or by escalq itself when None) and straight
+    to the next active reviewer, or stays pending when there is none. Call it once `reviewer` is out of the
+    pool, so they are not picked again. Returns the escalations touched.
     """
     held = session.exec(
         select(Escalation)
-        .where(col(Escalation.assigned_to) == reviewer.id, col(Escalation.status) == Status.assigned)
+        .where(col(Escalation.assigned_to) == reviewer.id, col(Escalation.status).in_(statuses))
         .order_by(*_URGENT_FIRST)
         .with_for_update(),
         execution_options={"populate_existing": True},
     ).all()
     for escalation in held:
-        escalation.status, escalation.assigned_to = Status.pending, None
-        session.add(escalation)
-        record_event(
-            session=session,
-            escalation=escalation,
-            action="handed_back",
-            from_status=Status.assigned,
-            actor=Principal(reviewer=by),
-            now=now,
-            details={
-                "previously_assigned_to": str(reviewer.id),
-                "reviewer": reviewer.display_name,
-                "reason": "left the pool",
-            },
+        return_to_pool(
+            session=session, escalation=escalation, reviewer=reviewer, by=by, now=now, reason=reason
         )
-        escalations.assign(session=session, escalation=escalation, now=now)
     return [escalation.id for escalation in held]
+
+
+def return_to_pool(
+    *,
+    session: Session,
+    escalation: Escalation,
+    reviewer: Reviewer,
+    by: Reviewer | None,
+    now: datetime,
+    reason: str,
+) -> None:
+    """One escalation `reviewer` held (locked by the caller) goes back to pending, audited, then on to the
+    next active reviewer."""
+    previous = escalation.status
+    escalation.status, escalation.assigned_to, escalation.claimed_at = Status.pending, None, None
+    session.add(escalation)
+    record_event(
+        session=session,
+        escalation=escalation,
+        action="handed_back",
+        from_status=previous,
+        actor=None if by is None else Principal(reviewer=by),
+        now=now,
+        details={
+            "previously_assigned_to": str(reviewer.id),
+            "reviewer": reviewer.display_name,
+            "reason": reason,
+        },
+    )
+    escalations.assign(session=session, escalation=escalation, now=now)

@@ -11,8 +11,8 @@ from escalq import jobs
 from escalq.clock import utc_now
 from escalq.config import get_settings
 from escalq.models import Reviewer, Role
-from escalq.schemas.admin import AgentRow, ReviewerRow
-from escalq.services import admin, agent_secrets, oncall, people
+from escalq.schemas.admin import AgentRow, KeyRow, ReviewerRow
+from escalq.services import admin, agent_secrets, lockout, offboarding, oncall, people
 from escalq.services.errors import DomainError, Invalid, NotFound
 from escalq.state.base import AuthState, in_session
 
@@ -47,7 +47,17 @@ def _hours(text: str) -> float:
 
 
 def _tables(session: Session) -> tuple[list[ReviewerRow], list[AgentRow]]:
-    return admin.list_reviewers(session=session), admin.list_agents(session=session, now=utc_now())
+    now = utc_now()
+    return admin.list_reviewers(session=session, now=now), admin.list_agents(session=session, now=now)
+
+
+async def _tell(touched: list[uuid.UUID]) -> None:
+    def tell(session: Session) -> None:
+        # Committed now: queue what assignment recorded and update the dashboards, as claims do.
+        for escalation_id in touched:
+            jobs.after_commit(session=session, escalation_id=escalation_id)
+
+    await in_session(tell)
 
 
 class AdminState(AuthState):
@@ -65,12 +75,20 @@ class AdminState(AuthState):
     revealed_for: str = ""
     revealed_key: str = ""
     revealed_secret: str = ""
+    # The manage-reviewer dialog: whose API keys are listed and whose password a reset sets.
+    managed_id: str = ""
+    managed_email: str = ""
+    managed_keys: list[KeyRow] = []
     error: str = ""
     notice: str = ""
 
     @rx.var
     def reveal_open(self) -> bool:
         return self.revealed_key != "" or self.revealed_secret != ""
+
+    @rx.var
+    def manage_open(self) -> bool:
+        return self.managed_id != ""
 
     async def _admin(self) -> Reviewer | None:
         """The signed-in reviewer if they are an admin right now; the page is never trusted with that."""
@@ -174,13 +192,7 @@ class AdminState(AuthState):
         self.notice = f"{email}: {what}."
         if touched:
             self.notice += f" {len(touched)} escalation(s) {'assigned' if active else 'handed back'}."
-
-            def tell(session: Session) -> None:
-                # Committed now: queue what assignment recorded and update the dashboards, as claims do.
-                for escalation_id in touched:
-                    jobs.after_commit(session=session, escalation_id=escalation_id)
-
-            await in_session(tell)
+            await _tell(touched)
 
     @rx.event
     async def set_active(self, reviewer_id: str, active: bool):
@@ -276,3 +288,90 @@ class AdminState(AuthState):
         """The secrets dialog closed: forget them."""
         if not is_open:
             self.revealed_for = self.revealed_key = self.revealed_secret = ""
+
+    @rx.event
+    async def set_disabled(self, reviewer_id: str, disabled: bool):
+        """Offboard a reviewer (sign-in, keys, sessions refused; held work handed back) or let them back."""
+
+        def work(session: Session, by: Reviewer) -> tuple[str, list[uuid.UUID]]:
+            target = _id(reviewer_id, "reviewer")
+            if disabled:
+                change = offboarding.disable(session=session, reviewer_id=target, by=by, now=utc_now())
+                return change.reviewer.email, change.touched
+            return offboarding.enable(session=session, reviewer_id=target, by=by, now=utc_now()).email, []
+
+        done = await self._act(work)
+        if done is None:
+            return
+        email, touched = done
+        self.notice = f"{email} is {'disabled' if disabled else 'enabled'}."
+        if touched:
+            self.notice += f" {len(touched)} escalation(s) handed back."
+            await _tell(touched)
+
+    @rx.event
+    async def unlock(self, reviewer_id: str):
+        """Lift a sign-in lock after too many failed attempts."""
+
+        def work(session: Session, by: Reviewer) -> str:
+            reviewer = offboarding.get_reviewer(session=session, reviewer_id=_id(reviewer_id, "reviewer"))
+            lockout.unlock(session=session, reviewer=reviewer, by=by, now=utc_now())
+            return reviewer.email
+
+        email = await self._act(work)
+        if email is not None:
+            self.notice = f"{email} can sign in again."
+
+    async def _manage(self, reviewer_id: str, work: Callable[[Session, Reviewer, uuid.UUID], T]) -> T | None:
+        """Run `work` on one reviewer and refresh the dialog's list of their keys."""
+
+        def unit(session: Session, by: Reviewer) -> tuple[T, str, list[KeyRow]]:
+            target = _id(reviewer_id, "reviewer")
+            result = work(session, by, target)
+            found = offboarding.get_reviewer(session=session, reviewer_id=target)
+            return result, found.email, offboarding.keys(session=session, reviewer_id=target)
+
+        done = await self._act(unit)
+        if done is None:
+            return None
+        result, self.managed_email, self.managed_keys = done
+        self.managed_id = reviewer_id
+        return result
+
+    @rx.event
+    async def manage(self, reviewer_id: str):
+        """Open the dialog with the reviewer's API keys and the password reset."""
+        await self._manage(reviewer_id, lambda session, by, target: None)
+
+    @rx.event
+    async def revoke_keys(self):
+        """Revoke every API key of the reviewer in the dialog."""
+        revoked = await self._manage(
+            self.managed_id,
+            lambda session, by, target: offboarding.revoke_keys(
+                session=session, reviewer_id=target, by=by, now=utc_now()
+            ),
+        )
+        if revoked is not None:
+            self.notice = f"Revoked {revoked} API key(s) of {self.managed_email}."
+
+    @rx.event
+    async def reset_password(self, form: dict[str, str]):
+        """Set a new password for the reviewer in the dialog; all their sessions end."""
+        password = form.get("password", "")
+        ended = await self._manage(
+            self.managed_id,
+            lambda session, by, target: offboarding.reset_password(
+                session=session, reviewer_id=target, password=password, by=by, now=utc_now()
+            ),
+        )
+        if ended is None:
+            return None
+        self.notice = f"New password set for {self.managed_email}; {ended} session(s) ended."
+        return rx.set_value("admin-reset-password", "")
+
+    @rx.event
+    def manage_changed(self, is_open: bool):
+        """The manage dialog closed."""
+        if not is_open:
+            self.managed_id, self.managed_email, self.managed_keys = "", "", []

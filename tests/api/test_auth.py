@@ -6,7 +6,9 @@ import pytest
 from sqlalchemy import func
 from sqlmodel import select
 
-from escalq.models import Escalation
+from escalq.clock import utc_now
+from escalq.models import Escalation, Role
+from escalq.services import offboarding
 from tests.factories import make_agent, make_escalation, make_reviewer
 
 NEW = {"issue_description": "Refund?", "priority": "high"}
@@ -74,6 +76,25 @@ def test_disabled_agent_key_is_401(client, session):
 
     assert_problem(response, 401)
     assert escalation_count(session) == 0
+
+
+def test_a_disabled_reviewers_key_is_401_at_once_and_works_again_when_enabled(client, session):
+    admin = make_reviewer(session, "admin@example.com", role=Role.admin).reviewer
+    leaver = make_reviewer(session, "leaver@example.com")
+    escalation = make_escalation(session, make_agent(session).agent)
+    assert client.get(f"/api/escalations/{escalation.id}", headers=leaver.headers).status_code == 200
+
+    offboarding.disable(session=session, reviewer_id=leaver.reviewer.id, by=admin, now=utc_now())
+    session.commit()
+
+    for response in (
+        client.get(f"/api/escalations/{escalation.id}", headers=leaver.headers),
+        client.patch(f"/api/escalations/{escalation.id}/claim", headers={"X-API-Key": leaver.api_key}),
+    ):
+        assert "disabled" in assert_problem(response, 401)["detail"]
+    offboarding.enable(session=session, reviewer_id=leaver.reviewer.id, by=admin, now=utc_now())
+    session.commit()
+    assert client.get(f"/api/escalations/{escalation.id}", headers=leaver.headers).status_code == 200
 
 
 def test_bearer_and_x_api_key_are_both_accepted(client, session):

@@ -45,6 +45,10 @@ def test_every_page_passes_axe(page, session):
     expect(page.locator("#admin-reviewers")).to_be_visible()
     findings["admin"] = axe_findings(page)
 
+    page.goto("/account")
+    expect(page.locator("#account-change-password")).to_be_visible()
+    findings["account"] = axe_findings(page)
+
     failed = [f"{name}: {line}" for name, found in findings.items() for line in found]
     assert failed == [], "\n".join(failed)
 

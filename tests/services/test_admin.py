@@ -20,11 +20,11 @@ from escalq.services.secrets import key_prefix
 from tests.factories import make_agent, make_reviewer
 
 
-def test_list_reviewers_returns_plain_rows_by_email(session):
+def test_list_reviewers_returns_plain_rows_by_email(session, now):
     bob = make_reviewer(session, "bob@example.com", active=False).reviewer
     ann = make_reviewer(session, "ann@example.com", role=Role.admin).reviewer
 
-    rows = list_reviewers(session=session)
+    rows = list_reviewers(session=session, now=now)
 
     assert rows == [
         ReviewerRow(str(ann.id), "ann@example.com", "Ann", "admin", active=True, on_call=False),
@@ -67,7 +67,7 @@ def test_flags_change_only_what_is_given(session, now):
     assert (rev.active, rev.on_call, rev.role) == (False, True, Role.manager)
 
     set_reviewer_flags(session=session, reviewer_id=rev.id, by=admin, now=now, active=True, on_call=False)
-    [row] = [r for r in list_reviewers(session=session) if r.id == str(rev.id)]
+    [row] = [r for r in list_reviewers(session=session, now=now) if r.id == str(rev.id)]
     assert (row.active, row.on_call, row.role) == (True, False, "manager")
 
 

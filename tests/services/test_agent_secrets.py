@@ -12,7 +12,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import select
 
-from escalq.models import ActorKind, AdminEvent, Agent
+from escalq.models import Agent, SecurityEvent
 from escalq.services import agent_secrets, vault
 from escalq.services.errors import Invalid, Misconfigured, NotFound
 from tests.factories import make_agent, make_reviewer
@@ -128,21 +128,21 @@ def test_rotation_is_audited_without_the_secret(session, now):
     )
     agent_secrets.rotate(session=session, agent_id=made.agent.id, by=None, overlap_hours=0, now=now)
 
-    events = session.exec(select(AdminEvent).order_by(AdminEvent.id)).all()  # type: ignore[arg-type]
-    assert [(e.action, e.actor_kind, e.actor_name) for e in events] == [
-        ("webhook_secret_rotated", ActorKind.reviewer, admin.display_name),
-        ("webhook_secret_rotated", ActorKind.system, "escalq command line"),
+    events = session.exec(select(SecurityEvent).order_by(SecurityEvent.id)).all()  # type: ignore[arg-type]
+    assert [(e.action, e.actor_name, e.subject) for e in events] == [
+        ("agent.webhook_secret_rotated", admin.display_name, "agent-a"),
+        ("agent.webhook_secret_rotated", "escalq", "agent-a"),
     ]
-    assert (events[0].subject_kind, events[0].subject_id, events[0].subject_name) == (
-        "agent",
-        made.agent.id,
-        "agent-a",
-    )
     assert events[0].details == {
+        "agent_id": str(made.agent.id),
         "overlap_hours": 6,
         "previous_valid_until": (now + timedelta(hours=6)).isoformat(),
     }
-    assert events[1].details == {"overlap_hours": 0, "previous_valid_until": None}
+    assert events[1].details == {
+        "agent_id": str(made.agent.id),
+        "overlap_hours": 0,
+        "previous_valid_until": None,
+    }
     assert rotated.secret not in str([e.details for e in events])
 
 

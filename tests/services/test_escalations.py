@@ -12,7 +12,7 @@ from escalq.services import escalations
 from escalq.services.errors import Conflict, Forbidden, Invalid, NotFound
 from escalq.services.outbound import configured
 from escalq.services.people import create_agent, create_reviewer, normalize_email
-from tests.factories import make_agent, make_escalation, make_reviewer
+from tests.factories import PASSWORD, make_agent, make_escalation, make_reviewer
 
 
 def events(session, escalation) -> list[EscalationEvent]:
@@ -140,11 +140,9 @@ def test_people_rules(session, now):
         session=session,
         email="a@example.com",
         display_name="A",
-        password="long-enough",
+        password=PASSWORD,
         role=Role.admin,
         now=now,
     )
     with pytest.raises(Conflict):
-        create_reviewer(
-            session=session, email="A@EXAMPLE.com", display_name="A", password="long-enough", now=now
-        )
+        create_reviewer(session=session, email="A@EXAMPLE.com", display_name="A", password=PASSWORD, now=now)

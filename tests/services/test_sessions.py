@@ -1,15 +1,21 @@
 from datetime import timedelta
 
 import pytest
+from sqlmodel import select
 
+from escalq.models import ReviewerSession
 from escalq.services import sessions
 from escalq.services.errors import Unauthorized
 from tests.factories import PASSWORD, make_reviewer
 
 
+def sign_in(session, now, email="rev@example.com", password=PASSWORD):
+    return sessions.login(session=session, email=email, password=password, now=now).unwrap()
+
+
 def test_login_returns_a_token_that_identifies_the_reviewer(session, now):
     reviewer = make_reviewer(session, "riley@example.com").reviewer
-    found, token = sessions.login(session=session, email=" Riley@Example.com", password=PASSWORD, now=now)
+    found, token = sign_in(session, now, " Riley@Example.com")
     assert found.id == reviewer.id
     assert sessions.reviewer_for(session=session, token=token, now=now).id == reviewer.id
 
@@ -21,19 +27,58 @@ def test_login_returns_a_token_that_identifies_the_reviewer(session, now):
 def test_wrong_credentials_are_refused_alike(session, now, email, password):
     make_reviewer(session)
     with pytest.raises(Unauthorized, match="wrong email or password"):
-        sessions.login(session=session, email=email, password=password, now=now)
+        sign_in(session, now, email, password)
 
 
-def test_a_token_stops_working_after_logout_and_after_expiry(session, now):
+def test_a_token_stops_working_after_logout_and_after_the_absolute_lifetime(session, now):
     make_reviewer(session)
-    _, first = sessions.login(session=session, email="rev@example.com", password=PASSWORD, now=now)
-    _, second = sessions.login(session=session, email="rev@example.com", password=PASSWORD, now=now)
+    _, first = sign_in(session, now)
+    _, second = sign_in(session, now)
     sessions.logout(session=session, token=first, now=now)
     sessions.logout(session=session, token=first, now=now)
     assert sessions.reviewer_for(session=session, token=first, now=now) is None
     assert sessions.reviewer_for(session=session, token=second, now=now) is not None
-    later = now + sessions.SESSION_LIFETIME + timedelta(seconds=1)
-    assert sessions.reviewer_for(session=session, token=second, now=later) is None
+    # Kept busy all along, it still ends at the absolute lifetime (12 h by default).
+    at = now
+    while at + timedelta(minutes=30) < now + sessions.max_lifetime():
+        at += timedelta(minutes=30)
+        assert sessions.reviewer_for(session=session, token=second, now=at) is not None
+    assert sessions.reviewer_for(session=session, token=second, now=now + sessions.max_lifetime()) is None
+
+
+def test_an_idle_session_ends_and_activity_keeps_one_alive(session, now):
+    make_reviewer(session)
+    _, idle = sign_in(session, now)
+    _, busy = sign_in(session, now)
+    step = sessions.idle_timeout() - timedelta(minutes=1)
+
+    assert sessions.reviewer_for(session=session, token=busy, now=now + step) is not None
+    assert sessions.reviewer_for(session=session, token=busy, now=now + 2 * step) is not None
+    assert sessions.reviewer_for(session=session, token=idle, now=now + sessions.idle_timeout()) is None
+
+
+def test_last_seen_is_written_at_most_once_a_minute(session, now):
+    make_reviewer(session)
+    _, token = sign_in(session, now)
+    stored = session.exec(select(ReviewerSession)).one()
+
+    sessions.reviewer_for(session=session, token=token, now=now + timedelta(seconds=59))
+    assert stored.last_seen_at == now
+    sessions.reviewer_for(session=session, token=token, now=now + timedelta(seconds=60))
+    assert stored.last_seen_at == now + timedelta(seconds=60)
+
+
+def test_sign_out_everywhere_ends_every_session_of_that_reviewer_only(session, now):
+    reviewer = make_reviewer(session).reviewer
+    make_reviewer(session, "other@example.com")
+    tokens = [sign_in(session, now)[1] for _ in range(3)]
+    _, other = sign_in(session, now, "other@example.com")
+
+    assert sessions.sign_out_everywhere(session=session, reviewer=reviewer, now=now) == 3
+
+    assert all(sessions.reviewer_for(session=session, token=t, now=now) is None for t in tokens)
+    assert sessions.reviewer_for(session=session, token=other, now=now) is not None
+    assert sessions.sign_out_everywhere(session=session, reviewer=reviewer, now=now) == 0
 
 
 def test_unknown_or_empty_tokens_identify_nobody(session, now):

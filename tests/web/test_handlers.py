@@ -11,6 +11,7 @@ import reflex as rx
 
 from escalq.escalq import app
 from escalq.models import Role
+from escalq.state.account import AccountState
 from escalq.state.actions import EscalationActions
 from escalq.state.admin import AdminState
 from escalq.state.base import AuthState, SessionGuard, is_public
@@ -47,6 +48,7 @@ ROLES = {
     MetricsState: Role.manager,
     AdminState: Role.admin,
     OncallState: Role.admin,
+    AccountState: Role.reviewer,
 }
 
 
