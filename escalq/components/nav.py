@@ -37,7 +37,12 @@ def nav_bar(
             rx.cond(is_admin, rx.link("Admin", href="/admin", id="nav-admin")),
             rx.spacer(),
             _on_call(on_call),
-            rx.link(rx.text(name, size="2", color_scheme="gray"), href="/account", id="nav-user"),
+            # Never an empty link (a link without a name), even before the name has arrived.
+            rx.link(
+                rx.text(rx.cond(name != "", name, "Account"), size="2", color_scheme="gray"),
+                href="/account",
+                id="nav-user",
+            ),
             rx.color_mode.button(size="1", variant="ghost", aria_label="Switch between light and dark"),
             rx.button("Log out", size="1", variant="soft", on_click=on_logout, id="logout"),
             align="center",

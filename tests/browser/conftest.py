@@ -8,6 +8,7 @@ from typing import Any
 import httpx
 import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
+from redis import Redis
 
 from tests.background.helpers import RedisServer
 from tests.background.receivers import Answer, HttpReceiver
@@ -68,6 +69,17 @@ def app(
     TIMINGS["app start (reflex run: build, then pages and backend answer)"] = f"{running.started_in_s:.1f} s"
     yield running
     running.stop()
+
+
+@pytest.fixture(autouse=True)
+def _fresh_metrics(app_redis: RedisServer) -> Iterator[None]:
+    """The app keeps the managers' figures in its Redis for minutes: no test sees another's."""
+    yield
+    cache = Redis.from_url(app_redis.url)
+    keys = list(cache.scan_iter("escalq:metrics:*"))
+    if keys:
+        cache.delete(*keys)
+    cache.close()
 
 
 @pytest.fixture(scope="package")

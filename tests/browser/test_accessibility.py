@@ -43,6 +43,7 @@ def test_every_page_passes_axe(page, session):
 
     page.goto("/admin")
     expect(page.locator("#admin-reviewers")).to_be_visible()
+    expect(page.locator("#nav-user")).to_have_text("Grace")
     findings["admin"] = axe_findings(page)
 
     page.goto("/account")
