@@ -1,5 +1,7 @@
 """The reviewers' home: the live queue, sorted by priority and age."""
 
+from typing import Any
+
 import reflex as rx
 
 from escalq.components.badges import badge, priority_badge, status_badge
@@ -9,7 +11,7 @@ from escalq.components.resolve import notice, resolve_dialog
 from escalq.components.shortcuts import shortcuts_help
 from escalq.schemas.queue import QueueRow
 from escalq.state.queue import ASK_PERMISSION, STATUS_CHOICES, QueueState
-from escalq.state.shortcuts import FOCUS, SHORTCUTS
+from escalq.state.shortcuts import FOCUS, KEYS, SHORTCUTS
 
 ROUTE = "/"
 # Read by screen readers, not drawn.
@@ -262,12 +264,19 @@ def queue_page() -> rx.Component:
             rx.el.div(
                 QueueState.selection_label, role="status", id="selection-status", style=VISUALLY_HIDDEN
             ),
-            rx.window_event_listener(
-                on_key_down=lambda key, modifiers: QueueState.key_down(key, modifiers, FOCUS)
-            ),
+            rx.window_event_listener(on_key_down=_on_key),
             spacing="4",
             padding_y="1.5em",
         ),
+    )
+
+
+def _on_key(key: rx.Var[str], modifiers: rx.Var[dict[str, bool]]) -> Any:
+    """A shortcut key outside a text field goes to the server (which decides); any other key stays here."""
+    return rx.cond(
+        rx.Var.create(KEYS).contains(key) & (FOCUS != "text"),
+        QueueState.key_down(key, modifiers, FOCUS),
+        rx.noop(),
     )
 
 

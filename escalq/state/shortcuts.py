@@ -34,6 +34,8 @@ SHORTCUTS = (
 # KeyboardEvent.key for what the list shows as a glyph.
 _KEY_NAMES = {"↓": "ArrowDown", "↑": "ArrowUp"}
 _BY_KEY = {_KEY_NAMES.get(key, key): shortcut.move for shortcut in SHORTCUTS for key in shortcut.keys}
+# The KeyboardEvent.key values worth sending to the server at all (the page drops every other key).
+KEYS = sorted(_BY_KEY)
 # Keys a focused button, link, select or radio group already answers to (activate, move within it).
 _CONTROL_KEYS = {"Enter", "ArrowDown", "ArrowUp"}
 

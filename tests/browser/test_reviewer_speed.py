@@ -49,6 +49,8 @@ def test_the_keyboard_moves_opens_claims_and_resolves(page, session):
         make_escalation(session, agent, priority=p, description=f"{p.value} case")
         for p in (Priority.urgent, Priority.high, Priority.medium)
     )
+    sent: list[str] = []
+    page.on("websocket", lambda ws: ws.on("framesent", lambda frame: sent.append(str(frame))))
     log_in(page, "ada@example.com")
     expect(page.locator(".queue-row")).to_have_count(3)
 
@@ -76,11 +78,13 @@ def test_the_keyboard_moves_opens_claims_and_resolves(page, session):
     expect(row(page, second.id)).to_be_focused()
     assert _selected(page) == [str(second.id)]
 
-    # Typing in a field is only typing.
+    # Typing in a field is only typing: not even sent to the server.
     page.evaluate("document.body.append(Object.assign(document.createElement('input'), {id: 'probe'}))")
     page.fill("#probe", "")
+    events_before = sum(frame.startswith("42") for frame in sent)
     page.type("#probe", "jkc?")
     expect(page.locator("#probe")).to_have_value("jkc?")
+    assert sum(frame.startswith("42") for frame in sent) == events_before
     expect(help_dialog).to_have_count(0)
     expect(status_cell(page, second.id)).to_have_text("assigned")
     assert _selected(page) == [str(second.id)]
