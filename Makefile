@@ -6,10 +6,11 @@ BIN := $(VENV)/bin
 # Touched after a successful install: reinstall only when the lock or the project metadata changed.
 STAMP := $(VENV)/.installed
 BUN := .tools/node_modules/.bin/bun
+AXE := .tools/node_modules/axe-core/axe.min.js
 
 .PHONY: setup run dev test lint bench lock clean chromium
 
-setup: $(STAMP) $(BUN)
+setup: $(STAMP) $(BUN) $(AXE)
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -22,6 +23,10 @@ $(STAMP): requirements.txt pyproject.toml | $(BIN)/python
 # Reflex uses this bun (REFLEX_USE_SYSTEM_BUN) instead of downloading its own.
 $(BUN):
 	npm install --prefix .tools --no-audit --no-fund bun@1.4.4
+
+# The browser tests inject axe-core into every page and fail on serious or critical accessibility findings.
+$(AXE):
+	npm install --prefix .tools --no-audit --no-fund axe-core@4.14.1
 
 # The frontend is built once and rebuilt only when its sources change (escalq/cli/frontend.py).
 run: setup

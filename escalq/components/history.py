@@ -5,6 +5,7 @@ from typing import Any
 
 import reflex as rx
 
+from escalq.components.badges import badge
 from escalq.schemas.detail import DeliveryRow, EventRow, NotificationRow
 
 
@@ -28,7 +29,7 @@ def delivery_row(row: DeliveryRow) -> rx.Component:
         rx.table.cell(row.attempt.to_string()),
         rx.table.cell(when(row.at)),
         rx.table.cell(
-            rx.badge(
+            badge(
                 row.outcome,
                 color_scheme=rx.match(row.outcome, ("succeeded", "green"), ("retrying", "amber"), "red"),
             )
@@ -46,7 +47,7 @@ def notification_row(row: NotificationRow) -> rx.Component:
         rx.table.cell(row.recipient),
         rx.table.cell(row.kind),
         rx.table.cell(
-            rx.badge(
+            badge(
                 row.status, color_scheme=rx.match(row.status, ("sent", "green"), ("pending", "amber"), "red")
             )
         ),

@@ -15,7 +15,7 @@ def signed_in_page(state: type[AuthState], *children: rx.Component) -> rx.Compon
             on_logout=state.logout,
             on_call=state.on_call_names,
         ),
-        *children,
+        rx.el.main(*children),
         size="4",
     )
 
@@ -29,21 +29,30 @@ def nav_bar(
     on_call: rx.Var[str],
 ) -> rx.Component:
     """`on_call`: the display names of whoever is on call now, comma-separated ("" for nobody)."""
-    return rx.hstack(
-        rx.link(rx.heading("escalq", size="5"), href="/", underline="none"),
-        rx.link("Queue", href="/"),
-        rx.cond(is_manager, rx.link("Metrics", href="/metrics", id="nav-metrics")),
-        rx.cond(is_admin, rx.link("Admin", href="/admin", id="nav-admin")),
-        rx.spacer(),
-        _on_call(on_call),
-        rx.link(rx.text(name, size="2", color_scheme="gray"), href="/account", id="nav-user"),
-        rx.color_mode.button(size="1", variant="ghost"),
-        rx.button("Log out", size="1", variant="soft", on_click=on_logout, id="logout"),
-        align="center",
-        spacing="4",
-        padding_y="0.75em",
-        border_bottom="1px solid var(--gray-a5)",
-        width="100%",
+    return rx.el.nav(
+        rx.hstack(
+            rx.link(rx.heading("escalq", size="5"), href="/", underline="none"),
+            rx.link("Queue", href="/"),
+            rx.cond(is_manager, rx.link("Metrics", href="/metrics", id="nav-metrics")),
+            rx.cond(is_admin, rx.link("Admin", href="/admin", id="nav-admin")),
+            rx.spacer(),
+            _on_call(on_call),
+            # Never an empty link (a link without a name), even before the name has arrived.
+            rx.link(
+                rx.text(rx.cond(name != "", name, "Account"), size="2", color_scheme="gray"),
+                href="/account",
+                id="nav-user",
+            ),
+            rx.color_mode.button(size="1", variant="ghost", aria_label="Switch between light and dark"),
+            rx.button("Log out", size="1", variant="soft", on_click=on_logout, id="logout"),
+            align="center",
+            spacing="4",
+            padding_y="0.75em",
+            border_bottom="1px solid var(--gray-a5)",
+            width="100%",
+            wrap="wrap",
+        ),
+        aria_label="Main",
     )
 
 

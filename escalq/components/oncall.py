@@ -4,6 +4,7 @@ from typing import Any
 
 import reflex as rx
 
+from escalq.components.badges import badge
 from escalq.components.history import data_table
 from escalq.schemas.oncall import OverrideRow
 from escalq.services.shifts import time_zones
@@ -78,7 +79,7 @@ def _rotation_form(state: Any) -> rx.Component:
 def _override_row(state: Any, row: rx.Var[OverrideRow]) -> rx.Component:
     return rx.table.row(
         rx.table.row_header_cell(
-            rx.hstack(rx.text(row.reviewer), rx.cond(row.current, rx.badge("now", color_scheme="green")))
+            rx.hstack(rx.text(row.reviewer), rx.cond(row.current, badge("now", color_scheme="green")))
         ),
         rx.table.cell(row.starts_at),
         rx.table.cell(row.ends_at),

@@ -3,7 +3,7 @@
 import uuid
 from datetime import datetime
 
-from sqlalchemy import BigInteger, CheckConstraint, Column, ForeignKey, Text, Uuid
+from sqlalchemy import BigInteger, Boolean, CheckConstraint, Column, ForeignKey, Text, Uuid, false
 from sqlmodel import Field, SQLModel
 
 from escalq.models.columns import TIMESTAMPTZ, EnumText, one_of
@@ -23,6 +23,10 @@ class Reviewer(SQLModel, table=True):
     on_call: bool = Field(default=False, description="Told about urgent escalations nobody holds")
     # Round-robin position: the active reviewer with the lowest value is next.
     assignment_seq: int = Field(default=0, sa_type=BigInteger)
+    # The queue opens on "My work" (assigned to them, still open) once they chose it, on any browser.
+    opens_my_work: bool = Field(
+        default=False, sa_column=Column(Boolean, nullable=False, server_default=false())
+    )
     created_at: datetime = Field(sa_type=TIMESTAMPTZ)
     disabled_at: datetime | None = Field(
         default=None, sa_type=TIMESTAMPTZ, description="Offboarded: sign-in, API keys and sessions refused"

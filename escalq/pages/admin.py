@@ -2,6 +2,7 @@
 
 import reflex as rx
 
+from escalq.components.badges import badge
 from escalq.components.history import data_table, when
 from escalq.components.nav import signed_in_page
 from escalq.components.oncall import oncall_section
@@ -31,7 +32,7 @@ def _reviewer_row(row: rx.Var[ReviewerRow]) -> rx.Component:
         rx.table.cell(
             rx.hstack(
                 rx.text(row.display_name),
-                rx.cond(row.id == AdminState.reviewer_id, rx.badge("you", variant="soft")),
+                rx.cond(row.id == AdminState.reviewer_id, badge("you", variant="soft")),
                 spacing="2",
             )
         ),
@@ -70,7 +71,7 @@ def _access(row: rx.Var[ReviewerRow]) -> rx.Component:
         rx.cond(
             row.disabled,
             rx.hstack(
-                rx.badge("disabled", color_scheme="red"),
+                badge("disabled", color_scheme="red"),
                 rx.button("Enable", size="1", on_click=AdminState.set_disabled(row.id, False)),
                 spacing="2",
             ),
@@ -121,7 +122,7 @@ def _key_row(key: rx.Var[KeyRow]) -> rx.Component:
         rx.table.cell(rx.code(key.prefix)),
         rx.table.cell(when(key.created_at)),
         rx.table.cell(
-            rx.cond(key.revoked_at != "", when(key.revoked_at), rx.badge("works", color_scheme="green"))
+            rx.cond(key.revoked_at != "", when(key.revoked_at), badge("works", color_scheme="green"))
         ),
     )
 
@@ -292,15 +293,15 @@ def _agent_row(row: rx.Var[AgentRow]) -> rx.Component:
         rx.table.cell(
             rx.cond(
                 row.disabled,
-                rx.badge("disabled", color_scheme="red"),
-                rx.badge("enabled", color_scheme="green"),
+                badge("disabled", color_scheme="red"),
+                badge("enabled", color_scheme="green"),
             )
         ),
         rx.table.cell(row.created_at.split("T")[0]),
         rx.table.cell(
             rx.cond(
                 row.previous_secret_until != "",
-                rx.badge("old one signs too until " + row.previous_secret_until, variant="soft"),
+                badge("old one signs too until " + row.previous_secret_until, variant="soft"),
                 rx.text("current only", size="2", color_scheme="gray"),
             )
         ),

@@ -2,7 +2,7 @@
 
 import reflex as rx
 
-from escalq.components.badges import priority_badge, status_badge
+from escalq.components.badges import badge, priority_badge, status_badge
 from escalq.components.history import delivery_row, event_row, notification_row, table_or_note, when
 from escalq.components.nav import signed_in_page
 from escalq.components.resolve import notice, resolve_dialog
@@ -192,7 +192,7 @@ def _body() -> rx.Component:
                     E.related_to != "",
                     rx.hstack(
                         rx.link(
-                            rx.badge("loop?", color_scheme="red"),
+                            badge("loop?", color_scheme="red"),
                             href="/escalations/" + E.related_to,
                             id="related-link",
                         ),

@@ -47,6 +47,7 @@ def _controls() -> rx.Component:
             value=MetricsState.agent,
             on_change=MetricsState.set_agent,
             id="metrics-agent",
+            custom_attrs={"aria-label": "Agent"},
         ),
         spacing="4",
         align="center",

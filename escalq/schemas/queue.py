@@ -19,6 +19,12 @@ class QueueRow:
     oncall_notified: bool
     repeat_count: int
     loop_suspected: bool
+    claimable: bool
+    resolvable: bool
+    # The next deadline the row counts down to ("" when none applies): what happens, when, counted since.
+    deadline_label: str
+    deadline_at: str
+    deadline_from: str
 
 
 @dataclass(frozen=True)
@@ -26,3 +32,12 @@ class QueuePage:
     rows: list[QueueRow]
     next_cursor: str | None
     total: int
+
+
+@dataclass(frozen=True)
+class UrgentAlert:
+    """An urgent escalation waiting for its assignee, announced in the browser: masked, shortened."""
+
+    id: str
+    agent: str
+    description: str

@@ -2,20 +2,26 @@
 
 import uuid
 from collections.abc import Iterable
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
 
+from sqlalchemy import update
 from sqlmodel import Session, col, select
 
-from escalq.models import Agent, Escalation, Priority, Reviewer, Status
-from escalq.schemas.queue import QueuePage, QueueRow
+from escalq.models import OPEN_STATUSES, Agent, Escalation, Priority, Reviewer, Role, Status
+from escalq.schemas.queue import QueuePage, QueueRow, UrgentAlert
+from escalq.services import masking, timeouts
 from escalq.services.auth import Principal
 from escalq.services.listing import EscalationFilter, Order, SortKey, count, list_page
 from escalq.services.text import shorten
 
 SHORT_DESCRIPTION = 140
+ALERT_DESCRIPTION = 120
 UNCLAIMED = (Status.pending, Status.assigned)
+# What each priority's timeout rule does when it fires (escalq.services.timeouts), as the countdown says it.
+RULE_LABELS = {"oncall_notified": "to on-call", "bumped": "bumped", "managers_notified": "to managers"}
+_RULES = {rule.priority: rule for rule in timeouts.RULES}
 
 
 class Scope(StrEnum):
@@ -75,6 +81,58 @@ def _names(*, session: Session, ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, str
     return dict(found.all())
 
 
+@dataclass(frozen=True)
+class Deadline:
+    """The next thing that happens to an unclaimed escalation by itself, and when."""
+
+    label: str
+    at: datetime
+    counted_from: datetime
+
+
+def next_deadline(escalation: Escalation, *, stale_after: dict[Priority, timedelta]) -> Deadline | None:
+    """Its priority's timeout rule until that has fired, then its expiry; None once claimed or done.
+
+    A rule past due that the scheduler has not yet applied is still the deadline (breached); once applied,
+    the expiry comes next, and without one the breached rule stays.
+    """
+    if escalation.status not in UNCLAIMED:
+        return None
+    rule, threshold = _RULES.get(escalation.priority), stale_after.get(escalation.priority)
+    fired = rule is not None and getattr(escalation, rule.marker) is not None
+    if escalation.expires_at is not None and (rule is None or threshold is None or fired):
+        return Deadline("expires", escalation.expires_at, escalation.created_at)
+    if rule is None or threshold is None:
+        return None
+    return Deadline(RULE_LABELS[rule.action], escalation.created_at + threshold, escalation.created_at)
+
+
+def urgent_waiting_for(*, session: Session, reviewer_id: uuid.UUID) -> list[UrgentAlert]:
+    """Urgent escalations assigned to the reviewer and not yet claimed, oldest first."""
+    found = session.exec(
+        select(Escalation)
+        .where(
+            col(Escalation.assigned_to) == reviewer_id,
+            col(Escalation.priority) == Priority.urgent,
+            col(Escalation.status) == Status.assigned,
+        )
+        .order_by(col(Escalation.created_at))
+    )
+    return [
+        UrgentAlert(
+            id=str(e.id),
+            agent=e.source_agent,
+            description=shorten(masking.mask(e.issue_description), ALERT_DESCRIPTION),
+        )
+        for e in found
+    ]
+
+
+def remember_my_work(*, session: Session, reviewer_id: uuid.UUID, on: bool) -> None:
+    """Whether the reviewer's queue opens on My work from now on."""
+    session.execute(update(Reviewer).where(col(Reviewer.id) == reviewer_id).values(opens_my_work=on))
+
+
 def is_stale(escalation: Escalation, *, stale_after: dict[Priority, timedelta], now: datetime) -> bool:
     """Unclaimed past its priority's timeout."""
     threshold = stale_after.get(escalation.priority)
@@ -91,6 +149,8 @@ def _row(
     stale_after: dict[Priority, timedelta],
     now: datetime,
 ) -> QueueRow:
+    mine = escalation.assigned_to == viewer.id
+    deadline = next_deadline(escalation, stale_after=stale_after)
     return QueueRow(
         id=str(escalation.id),
         priority=escalation.priority.value,
@@ -100,10 +160,15 @@ def _row(
         description=shorten(escalation.issue_description, SHORT_DESCRIPTION),
         category=escalation.category or "",
         assignee=names.get(escalation.assigned_to, "") if escalation.assigned_to else "",
-        mine=escalation.assigned_to == viewer.id,
+        mine=mine,
         created_at=escalation.created_at.isoformat(),
         stale=is_stale(escalation, stale_after=stale_after, now=now),
         oncall_notified=escalation.oncall_notified_at is not None,
         repeat_count=escalation.repeat_count,
         loop_suspected=escalation.loop_suspected,
+        claimable=escalation.status in UNCLAIMED,
+        resolvable=escalation.status in OPEN_STATUSES and (mine or viewer.role != Role.reviewer),
+        deadline_label=deadline.label if deadline else "",
+        deadline_at=deadline.at.isoformat() if deadline else "",
+        deadline_from=deadline.counted_from.isoformat() if deadline else "",
     )

@@ -3,6 +3,7 @@
 import uuid
 
 import reflex as rx
+from reflex.event import EventSpec
 from sqlmodel import Session
 
 from escalq import jobs
@@ -46,6 +47,10 @@ class EscalationActions(AuthState):
 
     async def refresh(self) -> None:
         """Reload what the page shows; pages override it."""
+
+    def take_alerts(self) -> list[EventSpec]:
+        """Browser notifications a refresh found, for the live feed to send; pages that alert override it."""
+        return []
 
     @rx.event
     async def claim(self, escalation_id: str):

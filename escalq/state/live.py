@@ -5,6 +5,7 @@ import logging
 from typing import Any
 
 import reflex as rx
+from reflex.event import Event
 from reflex.state import StateUpdate
 
 from escalq import changes
@@ -65,11 +66,15 @@ async def _refresh_all(app: rx.App) -> None:
             async with app.modify_state(rx.BaseStateToken(ident=token, cls=state_cls)) as root:
                 # The session may have ended or the role changed since the tab started watching.
                 refused = await refusal(root, state_cls)
+                alerts: list[Event] = []
                 if refused is None:
                     state = root if isinstance(root, state_cls) else await root.get_state(state_cls)
                     await state.refresh()
+                    alerts = Event.from_event_type(state.take_alerts())
             if refused is not None:
                 _watchers.pop(token, None)
                 await namespace.emit_update(StateUpdate(events=refused), token=token)
+            elif alerts:
+                await namespace.emit_update(StateUpdate(events=alerts), token=token)
         except Exception:
             log.exception("could not refresh a dashboard after a change")

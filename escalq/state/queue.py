@@ -1,20 +1,31 @@
 """The queue page: one page of rows in state, sorted and filtered by the database, live."""
 
+import json
+from typing import Any
+
 import reflex as rx
+from reflex.event import EventSpec
 from sqlmodel import Session
 
 from escalq.clock import utc_now
 from escalq.config import get_settings
-from escalq.models import OPEN_STATUSES, Priority, Status
-from escalq.schemas.queue import QueuePage, QueueRow
+from escalq.models import OPEN_STATUSES, Priority, Reviewer, Status
+from escalq.schemas.queue import QueuePage, QueueRow, UrgentAlert
 from escalq.services import limits, queue, timeouts
 from escalq.services.listing import EscalationFilter, Order, SortKey
 from escalq.state import live
 from escalq.state.actions import EscalationActions
 from escalq.state.base import in_session
+from escalq.state.shortcuts import Move, move_for
 
 PAGE_SIZE = 50
 STATUS_CHOICES = ["open", *[s.value for s in Status], "all"]
+# "My work": the reviewer's own escalations that are still open.
+MY_WORK = {"scope": queue.Scope.mine.value, "status_filter": "open"}
+# What the browser says about notifications (Notification.permission), or that it has none.
+PERMISSIONS = ("default", "granted", "denied", "unsupported")
+READ_PERMISSION = "typeof Notification === 'undefined' ? 'unsupported' : Notification.permission"
+ASK_PERMISSION = "Notification.requestPermission()"
 
 
 def _throttled(session: Session) -> str:
@@ -43,6 +54,13 @@ class QueueState(EscalationActions):
     scope: str = queue.Scope.all.value
     cursors: list[str] = []
     next_cursor: str = ""
+    my_work: bool = False
+    selected_id: str = ""
+    help_open: bool = False
+    notifications: str = ""
+    # Urgent escalations waiting for this reviewer that the tab knows of, and the ones still to announce.
+    _urgent_known: list[str] = []
+    _alerts: list[UrgentAlert] = []
 
     @rx.var
     def total_label(self) -> str:
@@ -55,6 +73,15 @@ class QueueState(EscalationActions):
     @rx.var
     def agent_options(self) -> list[str]:
         return ["all", *self.agents]
+
+    @rx.var
+    def selection_label(self) -> str:
+        """Read out by screen readers when the selection moves."""
+        for position, row in enumerate(self.rows, start=1):
+            if row.id == self.selected_id:
+                about = f"{row.priority}, {row.status}, {row.description}"
+                return f"Selected {position} of {len(self.rows)}: {about}"
+        return ""
 
     def _filters(self) -> EscalationFilter:
         if self.status_filter == "open":
@@ -95,13 +122,127 @@ class QueueState(EscalationActions):
 
         found, self.agents, self.throttled = await in_session(read)
         self.rows, self.total, self.next_cursor = found.rows, found.total, found.next_cursor or ""
+        if self.selected_id not in {row.id for row in self.rows}:
+            self.selected_id = ""
+        await self._notice_urgent(reviewer)
+
+    async def _notice_urgent(self, reviewer: Reviewer) -> None:
+        """Queue an alert for each urgent escalation newly waiting for this reviewer (not on first load)."""
+        waiting = await in_session(lambda s: queue.urgent_waiting_for(session=s, reviewer_id=reviewer.id))
+        known = set(self._urgent_known)
+        if self.notifications == "granted":
+            self._alerts = [*self._alerts, *(alert for alert in waiting if alert.id not in known)]
+        self._urgent_known = [alert.id for alert in waiting]
+
+    def take_alerts(self) -> list[EventSpec]:
+        """The browser notifications to show now, once each; the live feed sends them after a refresh."""
+        alerts, self._alerts = self._alerts, []
+        return [
+            rx.call_script(
+                "window.escalq.notify("
+                + ", ".join(
+                    json.dumps(text)
+                    for text in (
+                        f"Urgent escalation for you from {alert.agent}",
+                        alert.description,
+                        f"/escalations/{alert.id}",
+                    )
+                )
+                + ")"
+            )
+            for alert in alerts
+        ]
 
     @rx.event
     async def load(self):
-        """on_load: first page, and a seat in the live feed for this browser tab."""
+        """on_load: first page (My work when the reviewer chose it), and a seat in the live feed."""
         live.watch(self.router.session.client_token, type(self))
+        self.cursors, self._urgent_known, self._alerts = [], [], []
+        reviewer = await self.current_reviewer()
+        if reviewer is not None and reviewer.opens_my_work:
+            self._show_my_work()
+        elif self.my_work:  # turned off in another browser since this tab showed it
+            self._show_everything()
+        await self.refresh()
+        self._alerts = []  # what already waits is on screen: alerts are for what arrives while it is open
+        return rx.call_script(READ_PERMISSION, callback=type(self).set_notifications)
+
+    def _show_everything(self) -> None:
+        self.my_work, self.scope, self.status_filter = False, queue.Scope.all.value, "open"
+
+    def _show_my_work(self) -> None:
+        self.my_work, self.priority_filter, self.agent_filter = True, "all", "all"
+        for name, value in MY_WORK.items():
+            setattr(self, name, value)
+
+    async def _remember_my_work(self, on: bool) -> None:
+        reviewer = await self.current_reviewer()
+        if reviewer is not None:
+            await in_session(lambda s: queue.remember_my_work(session=s, reviewer_id=reviewer.id, on=on))
+        self.my_work = on
+
+    @rx.event
+    async def toggle_my_work(self):
+        """One click to My work, remembered as this reviewer's queue; again, back to every open one."""
+        if self.my_work:
+            self._show_everything()
+            await self._remember_my_work(False)
+        else:
+            self._show_my_work()
+            await self._remember_my_work(True)
         self.cursors = []
         await self.refresh()
+
+    @rx.event
+    def set_notifications(self, permission: str):
+        """What the browser answered about notifications (read on load, or asked on a click)."""
+        self.notifications = permission if permission in PERMISSIONS else "unsupported"
+
+    @rx.event
+    def toggle_help(self):
+        self.help_open = not self.help_open
+
+    @rx.event
+    def set_help_open(self, is_open: bool):
+        self.help_open = is_open
+
+    @rx.event
+    def key_down(self, key: str, modifiers: dict[str, Any], focus: str):
+        """A key anywhere on the queue page: move the selection, open, claim, resolve or show the help."""
+        move = move_for(key, modifiers, focus)
+        if move is None or self.resolve_open or (self.help_open and move != Move.help):
+            return None
+        if move == Move.help:
+            self.help_open = not self.help_open
+            return None
+        if move in (Move.next, Move.previous):
+            return self._select(1 if move == Move.next else -1)
+        selected = next((row for row in self.rows if row.id == self.selected_id), None)
+        if selected is None:
+            self._say("Select an escalation first: j or ↓ selects the next one.", error=True)
+            return None
+        if move == Move.open:
+            return rx.redirect(f"/escalations/{selected.id}")
+        if move == Move.claim:
+            if not selected.claimable:
+                self._say(f"Not claimable: it is {selected.status}.", error=True)
+                return None
+            return type(self).claim(selected.id)
+        if not selected.resolvable:
+            self._say("Only its holder or a manager may resolve it: claim it first.", error=True)
+            return None
+        return type(self).open_resolve(selected.id)
+
+    def _select(self, step: int) -> EventSpec | None:
+        if not self.rows:
+            return None
+        ids = [row.id for row in self.rows]
+        if self.selected_id in ids:
+            position = min(max(ids.index(self.selected_id) + step, 0), len(ids) - 1)
+        else:
+            position = 0 if step > 0 else len(ids) - 1
+        self.selected_id = ids[position]
+        return rx.call_script(f"window.escalq.focusRow({json.dumps(self.selected_id)})")
 
     @rx.event
     async def sort_by(self, column: str):
@@ -118,6 +259,8 @@ class QueueState(EscalationActions):
     async def set_filter(self, name: str, value: str):
         if name in ("status_filter", "priority_filter", "agent_filter", "scope"):
             setattr(self, name, value)
+        if self.my_work and any(getattr(self, n) != v for n, v in MY_WORK.items()):
+            await self._remember_my_work(False)
         self.cursors = []
         await self.refresh()
 

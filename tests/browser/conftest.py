@@ -3,6 +3,7 @@
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -104,12 +105,15 @@ def _warm_up(chromium: Browser, app: RunningApp) -> None:
 
 
 @pytest.fixture
-def open_browser(browser: Browser, app: RunningApp) -> Iterator[Callable[[], Page]]:
-    """Opens a page in a new browser context: its own local storage, so its own login."""
+def open_browser(browser: Browser, app: RunningApp) -> Iterator[Callable[..., Page]]:
+    """Opens a page in a new browser context: its own local storage, so its own login.
+
+    Keyword arguments go to the context (another viewport, permissions).
+    """
     contexts = []
 
-    def open_page() -> Page:
-        context = browser.new_context(viewport=VIEWPORT, base_url=app.url)
+    def open_page(**options: Any) -> Page:
+        context = browser.new_context(**{"viewport": VIEWPORT, "base_url": app.url, **options})
         context.set_default_timeout(15_000)
         contexts.append(context)
         return context.new_page()
@@ -120,7 +124,7 @@ def open_browser(browser: Browser, app: RunningApp) -> Iterator[Callable[[], Pag
 
 
 @pytest.fixture
-def page(open_browser: Callable[[], Page]) -> Page:
+def page(open_browser: Callable[..., Page]) -> Page:
     return open_browser()
 
 

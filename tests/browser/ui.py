@@ -2,11 +2,17 @@
 
 import re
 import time
+from pathlib import Path
+from typing import Any
 
 from playwright.sync_api import Locator, Page, WebSocketRoute, expect
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
+from escalq.cli.database import ROOT
 from tests.factories import PASSWORD
+
+AXE = ROOT / ".tools" / "node_modules" / "axe-core" / "axe.min.js"
+BLOCKING_IMPACTS = ("serious", "critical")
 
 QUEUE_URL = re.compile(r"^https?://[^/]+/(\?.*)?$")
 CLAIMED = re.compile(r"^Claimed\b")
@@ -107,3 +113,24 @@ def wait_for_priorities(page: Page, expected: list[str], timeout_ms: float = 10_
         )
     except PlaywrightTimeout:
         assert priorities(page) == expected
+
+
+def axe_findings(page: Page, within: str = "body") -> list[str]:
+    """Serious and critical axe-core violations in `within` (a selector), one line per rule and element."""
+    if not Path(AXE).exists():
+        raise AssertionError(f"axe-core is missing ({AXE}): run `make setup`")
+    page.add_script_tag(path=str(AXE))
+    violations: list[dict[str, Any]] = page.evaluate(
+        "async (within) => (await axe.run(within, {resultTypes: ['violations']})).violations", within
+    )
+    return [
+        f"{v['id']} ({v['impact']}): {v['help']} at {node['target']}"
+        for v in violations
+        if v["impact"] in BLOCKING_IMPACTS
+        for node in v["nodes"]
+    ]
+
+
+def has_horizontal_overflow(page: Page) -> bool:
+    """Whether the page body is wider than the viewport (sideways scrolling)."""
+    return bool(page.evaluate("document.documentElement.scrollWidth > window.innerWidth"))

@@ -1,7 +1,7 @@
 from datetime import timedelta
 
-from escalq.models import Priority, Status
-from escalq.services import queue, timeouts
+from escalq.models import Priority, Role, Status
+from escalq.services import escalations, queue, timeouts
 from escalq.services.listing import EscalationFilter, Order, SortKey
 from escalq.services.notifications import Channels
 from tests.factories import make_agent, make_escalation, make_reviewer
@@ -87,3 +87,91 @@ def test_a_bumped_high_sorts_with_the_urgent_ones(session, now):
     assert len(report["bumped"]) == 1
     rows = _page(session, viewer, now, filters=EscalationFilter(statuses=[Status.assigned])).rows
     assert [(row.description, row.bumped) for row in rows] == [("high, old", True), ("urgent, newer", False)]
+
+
+def test_each_row_counts_down_to_its_priority_rule_then_to_its_expiry(session, now):
+    agent = make_agent(session).agent
+    viewer = make_reviewer(session).reviewer
+    opened = now - timedelta(minutes=10)
+    for priority in Priority:
+        made = make_escalation(session, agent, priority=priority, description=priority.value, now=opened)
+        made.expires_at = now + timedelta(hours=2)
+        session.add(made)
+    session.commit()
+    rows = {row.description: row for row in _page(session, viewer, now).rows}
+    assert {d: (r.deadline_label, r.deadline_at) for d, r in rows.items()} == {
+        "urgent": ("to on-call", (opened + timedelta(hours=1)).isoformat()),
+        "high": ("bumped", (opened + timedelta(hours=4)).isoformat()),
+        "medium": ("to managers", (opened + timedelta(hours=24)).isoformat()),
+        "low": ("expires", (now + timedelta(hours=2)).isoformat()),
+    }
+    assert {r.deadline_from for r in rows.values()} == {opened.isoformat()}
+
+
+def test_a_fired_rule_gives_way_to_the_expiry_and_a_claim_ends_the_countdown(session, now):
+    agent = make_agent(session).agent
+    viewer = make_reviewer(session).reviewer
+    late = make_escalation(session, agent, priority=Priority.urgent, now=now - timedelta(hours=2))
+    late.expires_at = now + timedelta(hours=1)
+    overdue = make_escalation(session, agent, priority=Priority.urgent, now=now - timedelta(hours=2))
+    overdue.expires_at = None
+    session.add_all([late, overdue])
+    session.commit()
+    timeouts.apply(session=session, limits=STALE_AFTER, channels=NO_CHANNELS, now=now)
+    session.commit()
+    rows = {row.id: row for row in _page(session, viewer, now).rows}
+    assert (rows[str(late.id)].deadline_label, rows[str(late.id)].deadline_at) == (
+        "expires",
+        (now + timedelta(hours=1)).isoformat(),
+    )
+    # Fired, and nothing else will happen by itself: it stays breached.
+    assert rows[str(overdue.id)].deadline_at == (now - timedelta(hours=1)).isoformat()
+
+    escalations.claim(session=session, escalation_id=late.id, by=viewer, now=now)
+    session.commit()
+    claimed = next(row for row in _page(session, viewer, now).rows if row.id == str(late.id))
+    assert (claimed.deadline_label, claimed.deadline_at, claimed.claimable) == ("", "", False)
+    assert claimed.resolvable
+
+
+def test_only_the_holder_or_a_manager_may_resolve_from_the_queue(session, now):
+    agent = make_agent(session).agent
+    holder = make_reviewer(session, "holder@example.com").reviewer
+    escalation = make_escalation(session, agent, now=now)
+    colleague = make_reviewer(session, "colleague@example.com").reviewer
+    manager = make_reviewer(session, "boss@example.com", role=Role.manager).reviewer
+    assert escalation.assigned_to == holder.id
+    seen = {who.email: _page(session, who, now).rows[0].resolvable for who in (holder, colleague, manager)}
+    assert seen == {"holder@example.com": True, "colleague@example.com": False, "boss@example.com": True}
+
+
+def test_urgent_alerts_are_the_unclaimed_urgent_ones_assigned_to_the_reviewer_masked(session, now):
+    agent = make_agent(session).agent
+    me = make_reviewer(session, "me@example.com").reviewer
+    urgent = make_escalation(
+        session,
+        agent,
+        priority=Priority.urgent,
+        description="Card 4111 1111 1111 1111 charged twice",
+        now=now,
+    )
+    make_escalation(session, agent, priority=Priority.high, now=now)
+    claimed = make_escalation(session, agent, priority=Priority.urgent, now=now)
+    escalations.claim(session=session, escalation_id=claimed.id, by=me, now=now)
+    session.commit()
+    alerts = queue.urgent_waiting_for(session=session, reviewer_id=me.id)
+    assert [(a.id, a.agent) for a in alerts] == [(str(urgent.id), agent.name)]
+    assert "4111 1111 1111 1111" not in alerts[0].description
+    assert alerts[0].description.endswith("charged twice")
+
+
+def test_my_work_is_remembered_on_the_reviewer(session):
+    me = make_reviewer(session, "me@example.com").reviewer
+    queue.remember_my_work(session=session, reviewer_id=me.id, on=True)
+    session.commit()
+    session.refresh(me)
+    assert me.opens_my_work
+    queue.remember_my_work(session=session, reviewer_id=me.id, on=False)
+    session.commit()
+    session.refresh(me)
+    assert not me.opens_my_work

@@ -51,6 +51,10 @@ def _plausible(world: dict[str, Any]) -> dict[str, Any]:
         "resolution": "rejected",
         "notes": f"overruled {CANARY}",
         "question": "Why?",
+        "key": "c",
+        "modifiers": {"alt_key": False, "ctrl_key": False, "meta_key": False, "shift_key": False},
+        "focus": "",
+        "permission": "granted",
         "hours": "0",
         "form": {
             "email": "mallory@example.com",
