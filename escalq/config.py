@@ -53,6 +53,9 @@ class Settings(BaseSettings):
     retry_delays_s: list[float] = [5, 300, 1800, 7200, 18000, 36000]
     allow_private_webhooks: bool = False
 
+    # Agents waiting on an escalation's event stream get a comment this often, so proxies keep it open.
+    sse_heartbeat_s: float = 15.0
+
     # Secrets at rest: comma-separated Fernet keys; the first encrypts, every one decrypts, so a new key
     # goes first and the old one stays until `escalq secrets rotate-key` has re-encrypted everything.
     secret_key: SecretStr | None = None

@@ -5,7 +5,7 @@ from fastapi.middleware.cors import CORSMiddleware
 
 from escalq.api import problems
 from escalq.api.limits import BodySizeLimit
-from escalq.api.routes import escalations, handback, metrics, oncall
+from escalq.api.routes import escalations, handback, metrics, oncall, reading
 from escalq.config import get_settings
 
 
@@ -32,6 +32,7 @@ def create_api() -> FastAPI:
     )
     problems.install(api)
     api.include_router(escalations.router)
+    api.include_router(reading.router)
     api.include_router(handback.router)
     api.include_router(metrics.router)
     api.include_router(oncall.router)

@@ -1,0 +1,98 @@
+"""/api/escalations/{id}: read one escalation now, when its status changes (long poll), or as a stream."""
+
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Header, Query, Response
+from fastapi.responses import StreamingResponse
+from sqlmodel import Session
+from starlette.concurrency import run_in_threadpool
+
+from escalq.api import waiting
+from escalq.api.deps import WaitingPrincipalDep
+from escalq.config import get_settings
+from escalq.db import new_session
+from escalq.schemas.escalation import EscalationDetail, EscalationOut, EventOut
+from escalq.services import escalations
+from escalq.services.auth import Principal
+
+router = APIRouter(prefix="/api/escalations", tags=["escalations"])
+
+
+def _detail(*, session: Session, escalation_id: uuid.UUID, principal: Principal) -> EscalationDetail:
+    escalation = escalations.get_visible(session=session, escalation_id=escalation_id, principal=principal)
+    events = [
+        EventOut.model_validate(event)
+        for event in escalations.history(session=session, escalation=escalation)
+    ]
+    return EscalationDetail(**EscalationOut.model_validate(escalation).model_dump(), events=events)
+
+
+def _reader(*, escalation_id: uuid.UUID, principal: Principal) -> waiting.Read:
+    """Each read in a session of its own, off the event loop: a waiting request holds no connection."""
+
+    def read() -> EscalationDetail:
+        with new_session() as session:
+            return _detail(session=session, escalation_id=escalation_id, principal=principal)
+
+    async def read_async() -> EscalationDetail:
+        return await run_in_threadpool(read)
+
+    return read_async
+
+
+@router.get("/{escalation_id}")
+async def get_escalation(
+    escalation_id: uuid.UUID,
+    principal: WaitingPrincipalDep,
+    response: Response,
+    wait: Annotated[
+        int | None,
+        Query(
+            ge=1,
+            le=waiting.MAX_WAIT_S,
+            description="Seconds to wait for the status to change before answering (long poll)",
+        ),
+    ] = None,
+    prefer: Annotated[
+        str | None,
+        Header(description="RFC 7240 `wait=N`, as ?wait= (capped at 55; see Preference-Applied)"),
+    ] = None,
+) -> EscalationDetail:
+    """One escalation with its audit trail; with a wait, once its status changes or when the time is up."""
+    read = _reader(escalation_id=escalation_id, principal=principal)
+    timeout_s = wait if wait is not None else waiting.preferred_wait(prefer)
+    if timeout_s is None:
+        return await read()
+    if wait is None:
+        response.headers["Preference-Applied"] = f"wait={timeout_s}"
+    return await waiting.until_status_changes(read, escalation_id=str(escalation_id), timeout_s=timeout_s)
+
+
+@router.get(
+    "/{escalation_id}/events",
+    response_class=StreamingResponse,
+    responses={200: {"content": {"text/event-stream": {}}, "description": "`event: status` per change"}},
+)
+async def escalation_events(
+    escalation_id: uuid.UUID,
+    principal: WaitingPrincipalDep,
+    last_event_id: Annotated[
+        str | None, Header(description="The last id received; only later changes are sent")
+    ] = None,
+) -> StreamingResponse:
+    """Server-Sent Events: `event: status` with the escalation (as GET answers it) at each change,
+    a heartbeat comment every 15 s, and the end after a final status (resolved, expired)."""
+    read = _reader(escalation_id=escalation_id, principal=principal)
+    await read()  # unknown, or not the caller's: a 404 before the stream starts
+    events = waiting.status_events(
+        read,
+        escalation_id=str(escalation_id),
+        last_event_id=last_event_id,
+        heartbeat_s=get_settings().sse_heartbeat_s,
+    )
+    return StreamingResponse(
+        events,
+        media_type="text/event-stream",
+        headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"},
+    )
