@@ -20,9 +20,11 @@ try:
 except Misconfigured as error:
     raise SystemExit(f"escalq: {error.message}") from None
 
-app = rx.App(api_transformer=create_api())
+api = create_api()
+app = rx.App(api_transformer=api)
 app.add_middleware(SessionGuard())  # every event: a valid session with the state's role, or a redirect
 app.register_lifespan_task(live.fan_out)
+app.register_lifespan_task(api.state.mcp_lifespan)  # Reflex runs no lifespan of the app it mounts
 app.add_page(login.login, route=login.ROUTE, title="Sign in · escalq")
 app.add_page(
     queue.queue_page,

@@ -1,9 +1,12 @@
 """The FastAPI application that Reflex mounts its own backend into."""
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
-from escalq.api import problems
+from escalq.api import mcp, problems
 from escalq.api.limits import BodySizeLimit
 from escalq.api.routes import escalations, handback, metrics, oncall, reading
 from escalq.config import get_settings
@@ -18,6 +21,7 @@ def create_api() -> FastAPI:
         docs_url="/api/docs",
         redoc_url=None,
         openapi_url="/api/openapi.json",
+        lifespan=_lifespan,
     )
     settings = get_settings()
     api.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes, path_prefix="/api/")
@@ -36,4 +40,12 @@ def create_api() -> FastAPI:
     api.include_router(handback.router)
     api.include_router(metrics.router)
     api.include_router(oncall.router)
+    # Served alone (tests, bench) the app runs this itself; under Reflex, escalq.py registers it.
+    api.state.mcp_lifespan = mcp.mount(api)
     return api
+
+
+@asynccontextmanager
+async def _lifespan(api: FastAPI) -> AsyncIterator[None]:
+    async with api.state.mcp_lifespan():
+        yield

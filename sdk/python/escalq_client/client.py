@@ -260,10 +260,11 @@ class AsyncEscalq:
         escalation_id: str,
         timeout_s: float,
         *,
+        poll_s: int = _calls.MAX_WAIT_S,
         on_wait: Callable[[Escalation, float], Awaitable[None]] | None = None,
     ) -> Decision:
-        """Escalq.wait_for_decision, awaitable; `on_wait(current, elapsed_s)` is awaited before each poll
-        (the MCP server reports progress with it)."""
+        """Escalq.wait_for_decision, awaitable; `on_wait(current, elapsed_s)` is awaited before each long
+        poll of at most `poll_s` seconds (the MCP server reports progress with it)."""
         started = self._clock()
         deadline = started + timeout_s
         escalation = await self.get(escalation_id)
@@ -273,5 +274,5 @@ class AsyncEscalq:
                 break
             if on_wait is not None:
                 await on_wait(escalation, self._clock() - started)
-            escalation = await self.get(escalation_id, wait_s=wait_s)
+            escalation = await self.get(escalation_id, wait_s=min(wait_s, poll_s))
         return Decision(escalation)
