@@ -2,7 +2,8 @@
 
 Run against `make run` (it prints the demo agent's API key):
 
-    ESCALQ_URL=http://localhost:8000 ESCALQ_API_KEY=eq_... .venv/bin/python examples/refund_agent.py 250 "damaged"
+    export ESCALQ_URL=http://localhost:8000 ESCALQ_API_KEY=esq_...
+    .venv/bin/python examples/refund_agent.py 250 "damaged"
 
 Small refunds with a clear reason are approved alone; anything else goes to a reviewer in the queue at
 http://localhost:3000, and the agent waits (long polls, no busy loop) and then acts on the decision.

@@ -2,7 +2,8 @@
 
 Run against `make run`:
 
-    ESCALQ_URL=http://localhost:8000 ESCALQ_API_KEY=eq_... .venv/bin/python examples/mcp/drive_escalq_mcp.py
+    export ESCALQ_URL=http://localhost:8000 ESCALQ_API_KEY=esq_...
+    .venv/bin/python examples/mcp/drive_escalq_mcp.py
 
 Resolve the escalation in the web app (http://localhost:3000); the script prints the progress it hears
 and the decision. wait_for_decision answers within 50 s, so it is called again until there is one.

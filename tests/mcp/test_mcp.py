@@ -128,7 +128,7 @@ def test_another_agents_escalation_is_an_error_naming_404(api_url, session):
     assert result.is_error and "404" in result.content[0].text
 
 
-@pytest.mark.parametrize(("key", "status"), [(None, 401), ("eq_not-a-key", 401), ("reviewer", 403)])
+@pytest.mark.parametrize(("key", "status"), [(None, 401), ("esq_not-a-key", 401), ("reviewer", 403)])
 def test_mcp_over_http_needs_an_agent_key(api_url, session, key, status):
     if key == "reviewer":
         key = make_reviewer(session).api_key

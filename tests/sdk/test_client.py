@@ -66,7 +66,7 @@ def test_errors_carry_the_problem(escalq, api_url, session):
         escalq.create("Something", priority="whenever")
     with pytest.raises(NotFound):
         escalq.get(str(theirs.id))
-    with pytest.raises(AuthError) as unauthorized, Escalq(api_url, "eq_not-a-key") as stranger:
+    with pytest.raises(AuthError) as unauthorized, Escalq(api_url, "esq_not-a-key") as stranger:
         stranger.get(str(theirs.id))
     with pytest.raises(Conflict) as conflict, Escalq(api_url, second.api_key) as owner:
         owner.add_context(str(done.id), {"late": True})
