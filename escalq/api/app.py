@@ -6,7 +6,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
-from escalq.api import mcp, problems
+from escalq.api import mcp, outgoing, problems
 from escalq.api.limits import BodySizeLimit
 from escalq.api.routes import escalations, handback, metrics, oncall, reading
 from escalq.config import get_settings
@@ -40,6 +40,7 @@ def create_api() -> FastAPI:
     api.include_router(handback.router)
     api.include_router(metrics.router)
     api.include_router(oncall.router)
+    outgoing.describe(api)
     # Served alone (tests, bench) the app runs this itself; under Reflex, escalq.py registers it.
     api.state.mcp_lifespan = mcp.mount(api)
     return api
