@@ -55,6 +55,8 @@ class Settings(BaseSettings):
 
     # Agents waiting on an escalation's event stream get a comment this often, so proxies keep it open.
     sse_heartbeat_s: float = 15.0
+    # Long polls and streams one API key may hold open at once on one backend process; more get 429.
+    max_waits_per_key: int = 100
 
     # Secrets at rest: comma-separated Fernet keys; the first encrypts, every one decrypts, so a new key
     # goes first and the old one stays until `escalq secrets rotate-key` has re-encrypted everything.

@@ -1,15 +1,48 @@
 """Long polls and event streams on one escalation, woken by the process's shared change feed."""
 
 import asyncio
+from collections import Counter
 from collections.abc import AsyncIterator, Awaitable, Callable
 
 from escalq import feed
 from escalq.models import Status
 from escalq.schemas.escalation import EscalationDetail
+from escalq.services.errors import Throttled
 
 MAX_WAIT_S = 55  # under the 60 s at which many proxies and HTTP clients give up on a quiet request
 FINAL = frozenset({Status.resolved, Status.expired})
 Read = Callable[[], Awaitable[EscalationDetail]]
+_open_waits: Counter[str] = Counter()  # per API key holder, in this process
+
+
+class Admission:
+    """One open wait of an API key holder; Throttled beyond `limit`, so one key cannot tie up a backend.
+
+    `release` may be called more than once (a stream releases from its end and from its background task,
+    whichever comes).
+    """
+
+    def __init__(self, holder: str, *, limit: int):
+        if _open_waits[holder] >= limit:
+            raise Throttled(
+                f"{limit} requests of this key are already waiting here; close one or poll later",
+                retry_after_s=1,
+            )
+        _open_waits[holder] += 1
+        self._holder, self._held = holder, True
+
+    def release(self) -> None:
+        if self._held:
+            self._held = False
+            _open_waits[self._holder] -= 1
+            if not _open_waits[self._holder]:
+                del _open_waits[self._holder]
+
+    def __enter__(self) -> "Admission":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.release()
 
 
 def preferred_wait(prefer: str | None) -> int | None:

@@ -1,5 +1,6 @@
 """GET /api/escalations/{id}/events: Server-Sent Events until a final status, resumable by Last-Event-ID."""
 
+import httpx
 import pytest
 
 from escalq.config import get_settings
@@ -105,3 +106,18 @@ def test_stream_needs_a_key(client, session):
     response = client.get(f"/api/escalations/{escalation.id}/events")
 
     assert response.status_code == 401
+
+
+def test_a_client_that_hangs_up_stops_waiting(api_url, session):
+    agent = make_agent(session)
+    make_reviewer(session)
+    escalation = make_escalation(session, agent.agent)
+
+    with httpx.stream(
+        "GET", f"{api_url}/api/escalations/{escalation.id}/events", headers=agent.headers, timeout=10
+    ) as response:
+        lines = response.iter_lines()
+        assert next(lines) == "event: status"
+        until(lambda: waiting_now() == 1)
+
+    until(lambda: waiting_now() == 0)

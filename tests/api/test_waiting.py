@@ -5,6 +5,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 
 from escalq.api.waiting import preferred_wait
+from escalq.config import get_settings
 from tests.api.waiters import poll_in_background, until, waiting_now
 from tests.factories import make_agent, make_escalation, make_resolved_escalation, make_reviewer
 
@@ -147,3 +148,34 @@ def test_an_agent_cannot_wait_on_another_agents_escalation(client, session):
     assert response.status_code == 404
     assert response.elapsed.total_seconds() < 5
     assert waiting_now() == 0
+
+
+@pytest.fixture
+def one_wait_per_key(monkeypatch):
+    monkeypatch.setenv("ESCALQ_MAX_WAITS_PER_KEY", "1")
+    get_settings.cache_clear()
+    yield
+    monkeypatch.undo()
+    get_settings.cache_clear()
+
+
+def test_a_key_may_hold_only_so_many_waits(api_url, client, session, pool, one_wait_per_key):
+    agent = make_agent(session)
+    other = make_agent(session, "agent-b")
+    make_reviewer(session)
+    mine, theirs = make_escalation(session, agent.agent), make_escalation(session, other.agent)
+    first = poll_in_background(pool, f"{api_url}/api/escalations/{mine.id}", agent.headers, wait=2)
+    until(lambda: waiting_now() == 1)
+
+    second = client.get(f"/api/escalations/{mine.id}", params={"wait": 5}, headers=agent.headers)
+    stream = client.get(f"/api/escalations/{mine.id}/events", headers=agent.headers)
+    plain = client.get(f"/api/escalations/{mine.id}", headers=agent.headers)
+    another_key = client.get(f"/api/escalations/{theirs.id}", params={"wait": 1}, headers=other.headers)
+
+    assert second.status_code == 429 and second.headers["Retry-After"] == "1"
+    assert second.headers["content-type"] == "application/problem+json"
+    assert stream.status_code == 429
+    assert plain.status_code == 200 and another_key.status_code == 200
+    assert first.result(timeout=10)[0].status_code == 200
+    again = client.get(f"/api/escalations/{mine.id}", params={"wait": 1}, headers=agent.headers)
+    assert again.status_code == 200

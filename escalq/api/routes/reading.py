@@ -1,11 +1,13 @@
 """/api/escalations/{id}: read one escalation now, when its status changes (long poll), or as a stream."""
 
 import uuid
+from collections.abc import AsyncIterator
 from typing import Annotated
 
 from fastapi import APIRouter, Header, Query, Response
 from fastapi.responses import StreamingResponse
 from sqlmodel import Session
+from starlette.background import BackgroundTask
 from starlette.concurrency import run_in_threadpool
 
 from escalq.api import waiting
@@ -66,7 +68,8 @@ async def get_escalation(
         return await read()
     if wait is None:
         response.headers["Preference-Applied"] = f"wait={timeout_s}"
-    return await waiting.until_status_changes(read, escalation_id=str(escalation_id), timeout_s=timeout_s)
+    with waiting.Admission(str(principal.id), limit=get_settings().max_waits_per_key):
+        return await waiting.until_status_changes(read, escalation_id=str(escalation_id), timeout_s=timeout_s)
 
 
 @router.get(
@@ -85,14 +88,24 @@ async def escalation_events(
     a heartbeat comment every 15 s, and the end after a final status (resolved, expired)."""
     read = _reader(escalation_id=escalation_id, principal=principal)
     await read()  # unknown, or not the caller's: a 404 before the stream starts
-    events = waiting.status_events(
-        read,
-        escalation_id=str(escalation_id),
-        last_event_id=last_event_id,
-        heartbeat_s=get_settings().sse_heartbeat_s,
-    )
+    settings = get_settings()
+    admission = waiting.Admission(str(principal.id), limit=settings.max_waits_per_key)  # 429 before it starts
+
+    async def events() -> AsyncIterator[str]:
+        try:
+            async for event in waiting.status_events(
+                read,
+                escalation_id=str(escalation_id),
+                last_event_id=last_event_id,
+                heartbeat_s=settings.sse_heartbeat_s,
+            ):
+                yield event
+        finally:
+            admission.release()
+
     return StreamingResponse(
-        events,
+        events(),
         media_type="text/event-stream",
         headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"},
+        background=BackgroundTask(admission.release),  # also when the stream never started
     )
