@@ -12,6 +12,7 @@ from starlette.concurrency import run_in_threadpool
 
 from escalq.api import waiting
 from escalq.api.deps import WaitingPrincipalDep
+from escalq.api.problems import PROBLEM_JSON
 from escalq.config import get_settings
 from escalq.db import new_session
 from escalq.schemas.escalation import EscalationDetail, EscalationOut, EventOut
@@ -19,6 +20,16 @@ from escalq.services import escalations
 from escalq.services.auth import Principal
 
 router = APIRouter(prefix="/api/escalations", tags=["escalations"])
+_MEANING = {
+    401: "No API key, or one that is unknown, revoked or of a disabled agent",
+    404: "No such escalation, or not one this key may see",
+    422: "The request is not valid (wait outside 1-55, an id that is not a UUID); `errors` names each",
+    429: "This key already holds ESCALQ_MAX_WAITS_PER_KEY waits open here; see Retry-After",
+}
+
+
+def _problems(*statuses: int) -> dict[int | str, dict[str, object]]:
+    return {status: {"description": _MEANING[status], "content": {PROBLEM_JSON: {}}} for status in statuses}
 
 
 def _detail(*, session: Session, escalation_id: uuid.UUID, principal: Principal) -> EscalationDetail:
@@ -43,7 +54,21 @@ def _reader(*, escalation_id: uuid.UUID, principal: Principal) -> waiting.Read:
     return read_async
 
 
-@router.get("/{escalation_id}")
+@router.get(
+    "/{escalation_id}",
+    responses={
+        200: {
+            "description": "The escalation (with a wait: once its status changed, or at the timeout)",
+            "headers": {
+                "Preference-Applied": {
+                    "description": "wait=N: the Prefer wait honoured (capped at 55)",
+                    "schema": {"type": "string"},
+                }
+            },
+        },
+        **_problems(401, 404, 422, 429),
+    },
+)
 async def get_escalation(
     escalation_id: uuid.UUID,
     principal: WaitingPrincipalDep,
@@ -75,7 +100,10 @@ async def get_escalation(
 @router.get(
     "/{escalation_id}/events",
     response_class=StreamingResponse,
-    responses={200: {"content": {"text/event-stream": {}}, "description": "`event: status` per change"}},
+    responses={
+        200: {"content": {"text/event-stream": {}}, "description": "`event: status` per change"},
+        **_problems(401, 404, 422, 429),
+    },
 )
 async def escalation_events(
     escalation_id: uuid.UUID,
