@@ -24,22 +24,30 @@ WebhookSignature = Annotated[
 ]
 
 
+# What escalq does with the receiver's answer (422 listed, or FastAPI would describe its own).
+_ANSWERS: dict[int | str, dict[str, str]] = {
+    204: {"description": "Received (any 2xx)"},
+    410: {"description": "Gone: escalq stops sending this event"},
+    422: {"description": "Not accepted (this or any other answer but 2xx and 410): retried with backoff"},
+}
+
+
 def describe(api: FastAPI) -> None:
     """Add the three outgoing webhooks to `api`'s OpenAPI document."""
 
-    @api.webhooks.post("escalation.resolved", description=_SIGNED, status_code=204)
+    @api.webhooks.post("escalation.resolved", description=_SIGNED, status_code=204, responses=_ANSWERS)
     def escalation_resolved(
         body: ResolvedEvent, webhook_id: WebhookId, timestamp: WebhookTimestamp, signature: WebhookSignature
     ) -> None:
         """Sent when a reviewer resolves one of your escalations."""
 
-    @api.webhooks.post("escalation.expired", description=_SIGNED, status_code=204)
+    @api.webhooks.post("escalation.expired", description=_SIGNED, status_code=204, responses=_ANSWERS)
     def escalation_expired(
         body: ExpiredEvent, webhook_id: WebhookId, timestamp: WebhookTimestamp, signature: WebhookSignature
     ) -> None:
         """Sent when nobody claimed one of your escalations before its deadline."""
 
-    @api.webhooks.post("escalation.info_requested", description=_SIGNED, status_code=204)
+    @api.webhooks.post("escalation.info_requested", description=_SIGNED, status_code=204, responses=_ANSWERS)
     def escalation_info_requested(
         body: InfoRequestedEvent,
         webhook_id: WebhookId,

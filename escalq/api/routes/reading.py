@@ -10,9 +10,8 @@ from sqlmodel import Session
 from starlette.background import BackgroundTask
 from starlette.concurrency import run_in_threadpool
 
-from escalq.api import waiting
+from escalq.api import problems, waiting
 from escalq.api.deps import WaitingPrincipalDep
-from escalq.api.problems import PROBLEM_JSON
 from escalq.config import get_settings
 from escalq.db import new_session
 from escalq.schemas.escalation import EscalationDetail, EscalationOut, EventOut
@@ -20,16 +19,11 @@ from escalq.services import escalations
 from escalq.services.auth import Principal
 
 router = APIRouter(prefix="/api/escalations", tags=["escalations"])
-_MEANING = {
-    401: "No API key, or one that is unknown, revoked or of a disabled agent",
-    404: "No such escalation, or not one this key may see",
-    422: "The request is not valid (wait outside 1-55, an id that is not a UUID); `errors` names each",
-    429: "This key already holds ESCALQ_MAX_WAITS_PER_KEY waits open here; see Retry-After",
-}
-
-
-def _problems(*statuses: int) -> dict[int | str, dict[str, object]]:
-    return {status: {"description": _MEANING[status], "content": {PROBLEM_JSON: {}}} for status in statuses}
+_PROBLEMS = problems.responses(
+    404,
+    429,
+    notes={429: "This key already holds ESCALQ_MAX_WAITS_PER_KEY waits open here; see Retry-After"},
+)
 
 
 def _detail(*, session: Session, escalation_id: uuid.UUID, principal: Principal) -> EscalationDetail:
@@ -66,7 +60,7 @@ def _reader(*, escalation_id: uuid.UUID, principal: Principal) -> waiting.Read:
                 }
             },
         },
-        **_problems(401, 404, 422, 429),
+        **_PROBLEMS,
     },
 )
 async def get_escalation(
@@ -102,7 +96,7 @@ async def get_escalation(
     response_class=StreamingResponse,
     responses={
         200: {"content": {"text/event-stream": {}}, "description": "`event: status` per change"},
-        **_problems(401, 404, 422, 429),
+        **_PROBLEMS,
     },
 )
 async def escalation_events(
