@@ -12,10 +12,10 @@ from escalq.services.secrets import new_webhook_secret
 from escalq_client import EscalationResolved, InfoRequested, WebhookVerificationError, verify_webhook
 from tests.factories import make_agent, make_resolved_escalation, make_reviewer
 
-NOW = int(time.time())
 
-
-def signed(body: str, *secrets: str, at: int = NOW, message_id: str = "msg_1") -> dict[str, str]:
+def signed(body: str, *secrets: str, at: int | None = None, message_id: str = "msg_1") -> dict[str, str]:
+    """Signed now (read when called: a run may collect this module minutes before this test)."""
+    at = int(time.time()) if at is None else at
     moment = datetime.fromtimestamp(at, UTC)
     return {
         "Webhook-Id": message_id,
@@ -67,12 +67,13 @@ def test_a_forged_or_altered_delivery_is_refused(resolved_body):
 
 def test_a_stale_or_future_timestamp_is_refused(resolved_body):
     secret = new_webhook_secret()
+    now = 1_800_000_000  # verified as if now, by the injected clock
 
     with pytest.raises(WebhookVerificationError, match="too old"):
-        verify_webhook(resolved_body, signed(resolved_body, secret, at=NOW - 301), secret, now=NOW)
+        verify_webhook(resolved_body, signed(resolved_body, secret, at=now - 301), secret, now=now)
     with pytest.raises(WebhookVerificationError):
-        verify_webhook(resolved_body, signed(resolved_body, secret, at=NOW + 301), secret, now=NOW)
-    assert verify_webhook(resolved_body, signed(resolved_body, secret, at=NOW - 299), secret, now=NOW)
+        verify_webhook(resolved_body, signed(resolved_body, secret, at=now + 301), secret, now=now)
+    assert verify_webhook(resolved_body, signed(resolved_body, secret, at=now - 299), secret, now=now)
 
 
 def test_an_info_request_reads_as_its_event():
