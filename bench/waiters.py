@@ -99,7 +99,7 @@ def _serve() -> tuple[subprocess.Popen[bytes], str]:
     command = [sys.executable, "-m", "uvicorn", "--factory", "escalq.api.app:create_api"]
     server = subprocess.Popen(
         [*command, "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"],
-        env=os.environ.copy(),
+        env={**os.environ, "ESCALQ_MAX_WAITS_PER_KEY": str(WAITERS)},  # all wait with the manager's key
     )
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 30
