@@ -15,9 +15,9 @@ setup: $(STAMP) $(BUN) $(AXE)
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 
-$(STAMP): requirements.txt pyproject.toml | $(BIN)/python
+$(STAMP): requirements.txt pyproject.toml sdk/python/pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements.txt
-	$(BIN)/pip install --quiet --disable-pip-version-check --no-deps -e .
+	$(BIN)/pip install --quiet --disable-pip-version-check --no-deps -e . -e ./sdk/python
 	touch $@
 
 # Reflex uses this bun (REFLEX_USE_SYSTEM_BUN) instead of downloading its own.
@@ -39,6 +39,7 @@ lint: setup
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy escalq workers
+	$(BIN)/mypy --strict sdk/python/escalq_client
 	$(BIN)/lint-imports
 
 # The browser tests (tests/browser) drive Debian's Chromium; installed once, a quick check afterwards.

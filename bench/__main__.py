@@ -26,7 +26,7 @@ from datetime import timedelta
 import click
 import httpx
 
-from bench import breakdown, cases, data
+from bench import breakdown, cases, data, waiters
 from bench.database import throwaway_database
 from bench.timing import Paired, paired_medians
 from escalq import metrics_cache
@@ -50,8 +50,54 @@ def _full_read() -> None:
     "--rows", default=1_000_000, show_default=True, help="Escalations (ceilings assume ~a million)."
 )
 @click.option("--repeat", default=5, show_default=True, help="Timed runs per case (the median is shown).")
-def main(rows: int, repeat: int) -> None:
+@click.option(
+    "--only", type=click.Choice(["metrics", "waiters"]), default=None, help="One section (default: both)."
+)
+def main(rows: int, repeat: int, only: str | None) -> None:
     """Generate the data in a throwaway database, time every case, print the table."""
+    failed = False
+    if only != "waiters":
+        failed |= _metrics(rows=rows, repeat=repeat)
+    if only != "metrics":
+        failed |= _waiters()
+    sys.exit(1 if failed else 0)
+
+
+def _waiters() -> bool:
+    """500 agents long-polling one backend (bench/waiters.py); True when a figure is over its ceiling."""
+    with throwaway_database():
+        now = utc_now()
+        with new_session() as session:
+            made = data.make_people(session=session, now=now)
+            figures = waiters.measure(
+                agent=made.agents[0].name, resolver=made.manager, key=made.manager_key, now=now
+            )
+    rows = [
+        ("memory per waiter, KiB", figures.kib_per_waiter, waiters.KIB_PER_WAITER_CEILING, True),
+        ("wake-up p95 after the commit, ms", figures.p95_ms, figures.p95_ceiling_ms, True),
+        ("wake-up median, ms", figures.p50_ms, figures.p95_ceiling_ms, False),
+        ("wake-up slowest, ms", figures.max_ms, figures.p95_ceiling_ms, False),
+    ]
+    click.echo(
+        f"\n{waiters.WAITERS} waiters on one backend ({figures.answered} woken by their resolution);"
+        f" wake-up ceiling = {waiters.P95_BUDGET_MS:.0f} ms + a plain GET's p95, {figures.get_p95_ms:.0f} ms"
+    )
+    width = max(len(name) for name, *_ in rows)
+    click.echo(f"{'figure':<{width}}  {'value':>10}  {'ceiling':>10}  {'ratio':>6}")
+    click.echo("-" * (width + 34))
+    failed = figures.answered < waiters.WAITERS
+    if failed:
+        click.echo(f"{waiters.WAITERS - figures.answered} waiter(s) timed out before their resolution: over")
+    for name, value, ceiling, goal in rows:
+        ratio = value / ceiling
+        failed |= goal and ratio > 1
+        flag = ("  over" if ratio > 1 else "") if goal else "  (information)"
+        click.echo(f"{name:<{width}}  {value:>10.1f}  {ceiling:>10.0f}  {ratio:>6.2f}{flag}")
+    return failed
+
+
+def _metrics(*, rows: int, repeat: int) -> bool:
+    """The managers' figures on `rows` escalations; True when an answer is over its ceiling."""
     with throwaway_database():
         now = utc_now()
         started = time.perf_counter()
@@ -85,7 +131,7 @@ def main(rows: int, repeat: int) -> None:
         }
     failed = _report(results)
     _report_figures(figures)
-    sys.exit(1 if failed else 0)
+    return failed
 
 
 def _report(results: list[tuple[cases.Case, Paired]]) -> bool:

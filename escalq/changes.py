@@ -1,5 +1,6 @@
 """The change feed: one Redis pub/sub channel that tells every dashboard an escalation changed."""
 
+import asyncio
 import json
 import logging
 import uuid
@@ -26,14 +27,19 @@ def publish(escalation_ids: Iterable[uuid.UUID]) -> None:
         log.warning("could not announce changes to %s: %s", ids, error)
 
 
-async def listen() -> AsyncIterator[list[str]]:
-    """Every announcement, as the escalation ids it names, for as long as the caller iterates."""
+async def listen(subscribed: asyncio.Event | None = None) -> AsyncIterator[list[str]]:
+    """Every announcement, as the escalation ids it names, for as long as the caller iterates.
+
+    `subscribed` is set once Redis confirms the subscription: from then on no announcement is missed.
+    """
     connection = aioredis.Redis.from_url(get_settings().redis_url)
     try:
-        async with connection.pubsub(ignore_subscribe_messages=True) as pubsub:
+        async with connection.pubsub() as pubsub:
             await pubsub.subscribe(CHANNEL)
             async for message in pubsub.listen():
-                if message.get("type") == "message":
+                if message.get("type") == "subscribe" and subscribed is not None:
+                    subscribed.set()
+                elif message.get("type") == "message":
                     yield json.loads(message["data"]).get("escalations", [])
     finally:
         await connection.aclose()

@@ -57,6 +57,11 @@ class Settings(BaseSettings):
     retry_delays_s: list[float] = [5, 300, 1800, 7200, 18000, 36000]
     allow_private_webhooks: bool = False
 
+    # Agents waiting on an escalation's event stream get a comment this often, so proxies keep it open.
+    sse_heartbeat_s: float = 15.0
+    # Long polls and streams one API key may hold open at once on one backend process; more get 429.
+    max_waits_per_key: int = 100
+
     # Secrets at rest: comma-separated Fernet keys; the first encrypts, every one decrypts, so a new key
     # goes first and the old one stays until `escalq secrets rotate-key` has re-encrypted everything.
     secret_key: SecretStr | None = None

@@ -20,10 +20,12 @@ try:
 except Misconfigured as error:
     raise SystemExit(f"escalq: {error.message}") from None
 
+api = create_api()
 # assets/escalq.js: the queue's countdowns and browser notifications, what Reflex has no component for.
-app = rx.App(api_transformer=create_api(), head_components=[rx.script(src="/escalq.js")])
+app = rx.App(api_transformer=api, head_components=[rx.script(src="/escalq.js")])
 app.add_middleware(SessionGuard())  # every event: a valid session with the state's role, or a redirect
 app.register_lifespan_task(live.fan_out)
+app.register_lifespan_task(api.state.mcp_lifespan)  # Reflex runs no lifespan of the app it mounts
 app.add_page(login.login, route=login.ROUTE, title="Sign in · escalq")
 app.add_page(
     queue.queue_page,

@@ -51,9 +51,10 @@ def enqueue_at(task_id: uuid.UUID, attempt: int, when: datetime) -> None:
 
 
 def after_commit(*, session: Session, escalation_id: uuid.UUID) -> None:
-    """Queue the escalation's new tasks, remember that they are queued, and tell the dashboards."""
+    """Tell the dashboards and waiting agents first (they wait on us), then queue the escalation's new
+    tasks and remember that they are queued."""
+    changes.publish([escalation_id])
     task_ids = outbox.waiting_for(session=session, escalation_id=escalation_id)
     if task_ids and enqueue(task_ids):
         outbox.mark_enqueued(session=session, task_ids=task_ids, now=utc_now())
         session.commit()
-    changes.publish([escalation_id])

@@ -1,14 +1,16 @@
 """The FastAPI application that Reflex mounts its own backend into."""
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
-from escalq.api import problems
+from escalq.api import mcp, outgoing, problems
 from escalq.api.input_guard import InputGuard
 from escalq.api.limits import BodySizeLimit
-from escalq.api.routes import escalations, handback, metrics, oncall
+from escalq.api.routes import escalations, handback, metrics, oncall, reading
 from escalq.api.unrouted import Unrouted
 from escalq.config import get_settings
 
@@ -41,6 +43,7 @@ def create_api() -> FastAPI:
         docs_url="/api/docs",
         redoc_url=None,
         openapi_url="/api/openapi.json",
+        lifespan=_lifespan,
     )
     # The last added runs first: route lookup, then the size limit, then the input rules.
     api.add_middleware(InputGuard, max_depth=settings.max_json_depth, path_prefix=PREFIX)
@@ -56,7 +59,16 @@ def create_api() -> FastAPI:
         allow_headers=["*"],
     )
     problems.install(api)
-    for router in (escalations.router, handback.router, metrics.router, oncall.router):
+    for router in (escalations.router, reading.router, handback.router, metrics.router, oncall.router):
         # Any route can meet a bad key, an oversized body or a refused input.
         api.include_router(router, responses=problems.responses(401, 413, 422))
+    outgoing.describe(api)
+    # Served alone (tests, bench) the app runs this itself; under Reflex, escalq.py registers it.
+    api.state.mcp_lifespan = mcp.mount(api)
     return api
+
+
+@asynccontextmanager
+async def _lifespan(api: FastAPI) -> AsyncIterator[None]:
+    async with api.state.mcp_lifespan():
+        yield

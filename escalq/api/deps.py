@@ -6,6 +6,7 @@ from typing import Annotated
 from fastapi import Depends, Security
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 from sqlmodel import Session
+from starlette.concurrency import run_in_threadpool
 
 from escalq.db import new_session
 from escalq.models import Agent, Reviewer
@@ -24,16 +25,37 @@ def get_session() -> Iterator[Session]:
 SessionDep = Annotated[Session, Depends(get_session)]
 
 
-def get_principal(
-    session: SessionDep,
-    bearer: Annotated[HTTPAuthorizationCredentials | None, Security(_bearer)],
-    header_key: Annotated[str | None, Security(_header)],
-) -> Principal:
+BearerDep = Annotated[HTTPAuthorizationCredentials | None, Security(_bearer)]
+HeaderKeyDep = Annotated[str | None, Security(_header)]
+
+
+def _presented(bearer: HTTPAuthorizationCredentials | None, header_key: str | None) -> str | None:
+    return bearer.credentials if bearer is not None else header_key
+
+
+def get_principal(session: SessionDep, bearer: BearerDep, header_key: HeaderKeyDep) -> Principal:
     """The agent or reviewer whose key came with the request."""
-    return authenticate(session=session, api_key=bearer.credentials if bearer is not None else header_key)
+    return authenticate(session=session, api_key=_presented(bearer, header_key))
 
 
 PrincipalDep = Annotated[Principal, Depends(get_principal)]
+
+
+async def get_principal_then_release(bearer: BearerDep, header_key: HeaderKeyDep) -> Principal:
+    """The caller, looked up in a session closed at once, in one worker thread: for requests that wait.
+
+    Holding a connection (or a thread) from authentication to a late answer would let a few hundred
+    waiting agents starve the pool.
+    """
+
+    def look_up() -> Principal:
+        with new_session() as session:
+            return authenticate(session=session, api_key=_presented(bearer, header_key))
+
+    return await run_in_threadpool(look_up)
+
+
+WaitingPrincipalDep = Annotated[Principal, Depends(get_principal_then_release)]
 
 
 def get_agent(principal: PrincipalDep) -> Agent:

@@ -8,7 +8,7 @@ import reflex as rx
 from reflex.event import Event
 from reflex.state import StateUpdate
 
-from escalq import changes
+from escalq import feed
 from escalq.state.base import refusal
 
 log = logging.getLogger(__name__)
@@ -24,26 +24,9 @@ def watch(client_token: str, state: type[Any]) -> None:
 
 
 async def fan_out(app: rx.App) -> None:
-    """Lifespan task: listen to the feed and refresh every watching tab."""
-    changed = asyncio.Event()
-    refresher = asyncio.create_task(_refresh_when(changed, app))
-    try:
-        await _listen(changed)
-    finally:
-        refresher.cancel()
-
-
-async def _listen(changed: asyncio.Event) -> None:
-    """Mark the dashboards stale on every announcement; reconnect when Redis drops."""
-    while True:
-        try:
-            async for _ in changes.listen():
-                changed.set()
-        except asyncio.CancelledError:
-            raise
-        except Exception as error:
-            log.warning("change feed interrupted, reconnecting in 2 s: %s", error)
-            await asyncio.sleep(2)
+    """Lifespan task: refresh every watching tab on each change the process's shared feed announces."""
+    async with feed.current().watching() as changed:
+        await _refresh_when(changed, app)
 
 
 async def _refresh_when(changed: asyncio.Event, app: rx.App) -> None:

@@ -13,10 +13,8 @@ from escalq.models import Priority, Status
 from escalq.schemas.escalation import (
     EscalationCreate,
     EscalationCreated,
-    EscalationDetail,
     EscalationOut,
     EscalationPage,
-    EventOut,
     RedeliveryOut,
     ResolveIn,
 )
@@ -158,19 +156,6 @@ def list_escalations(
         cursor=cursor,
     )
     return EscalationPage(items=[EscalationOut.model_validate(row) for row in rows], next_cursor=next_cursor)
-
-
-@router.get("/{escalation_id}", responses=problems.responses(404))
-def get_escalation(
-    escalation_id: uuid.UUID, session: SessionDep, principal: PrincipalDep
-) -> EscalationDetail:
-    """One escalation with its audit trail."""
-    escalation = escalations.get_visible(session=session, escalation_id=escalation_id, principal=principal)
-    events = [
-        EventOut.model_validate(event)
-        for event in escalations.history(session=session, escalation=escalation)
-    ]
-    return EscalationDetail(**EscalationOut.model_validate(escalation).model_dump(), events=events)
 
 
 @router.patch(
