@@ -9,7 +9,7 @@ from datetime import datetime
 from sqlmodel import Session, select
 
 from escalq.models import Agent, Escalation, Notification, NotificationStatus, Task, TaskKind
-from escalq.services import agent_secrets, categories, notifications, outbox, webhooks
+from escalq.services import agent_secrets, categories, notifications, outbox, repeats, webhooks
 from escalq.services.errors import Misconfigured
 from escalq.services.outbound import Outbound
 
@@ -137,6 +137,20 @@ def _categorize(*, session: Session, task: Task, config: Outbound, clock: Clock)
             categories.categorize(
                 session=session, escalation_id=escalation_id, ask=None, source=categories.LOCAL
             )
+            _flag_near_loop(session=session, escalation_id=escalation_id, config=config, clock=clock)
         return retry_at
+    _flag_near_loop(session=session, escalation_id=escalation_id, config=config, clock=clock)
     outbox.succeed(session=session, task=task, now=clock())
     return None
+
+
+def _flag_near_loop(*, session: Session, escalation_id: uuid.UUID, config: Outbound, clock: Clock) -> None:
+    """Once per escalation, with its categorization: the near-repeat loop check the request left out."""
+    limits = config.limits
+    repeats.flag_near_loop(
+        session=session,
+        escalation_id=escalation_id,
+        threshold=limits.similarity,
+        window=limits.loop_window,
+        now=clock(),
+    )
