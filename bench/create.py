@@ -8,7 +8,7 @@ from sqlmodel import Session, select
 
 from bench.load import Run, pgbench, wrk
 from escalq.models import Escalation
-from escalq.services import people
+from escalq.services import admin, people
 
 AGENTS = 8
 REVIEWERS = 4
@@ -42,10 +42,20 @@ class Fleet:
 
 
 def make_fleet(*, session: Session, now: datetime) -> Fleet:
-    """8 agents with keys, 4 active reviewers."""
-    keys = [
-        people.create_agent(session=session, name=f"load-agent-{n}", now=now).api_key for n in range(AGENTS)
-    ]
+    """8 agents with keys, 4 active reviewers. A load test is what the rate limits are there to stop, so
+    these agents have the highest limits an admin may give (admin.set_agent_limits)."""
+    keys = []
+    for n in range(AGENTS):
+        made = people.create_agent(session=session, name=f"load-agent-{n}", now=now)
+        admin.set_agent_limits(
+            session=session,
+            agent_id=made.agent.id,
+            per_minute=admin.MAX_PER_MINUTE,
+            per_day=admin.MAX_PER_DAY,
+            by=None,
+            now=now,
+        )
+        keys.append(made.api_key)
     for n in range(REVIEWERS):
         people.create_reviewer(
             session=session,

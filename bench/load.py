@@ -6,10 +6,14 @@ import re
 import shutil
 import subprocess
 import tempfile
+import threading
+import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+import httpx
 from sqlalchemy.engine import make_url
 
 WRK_SCRIPTS = Path(__file__).parent / "wrk"
@@ -35,10 +39,8 @@ class Run:
         return self.statuses.get(status, 0)
 
 
-def wrk(
-    *, base_url: str, script: str, connections: int, seconds: float, env: dict[str, str], rate: int = 0
-) -> Run:
-    """`wrk` with one of bench/wrk/*.lua; `rate` > 0 is not supported by wrk, so it is closed-loop."""
+def wrk(*, base_url: str, script: str, connections: int, seconds: float, env: dict[str, str]) -> Run:
+    """`wrk` with one of bench/wrk/*.lua: closed loop, each connection sends when answered."""
     if shutil.which("wrk") is None:
         raise RuntimeError("wrk is not installed (make bench installs it from Debian)")
     threads = min(2, connections)
@@ -47,7 +49,11 @@ def wrk(
         "-s", str(WRK_SCRIPTS / script), base_url,
     ]  # fmt: skip
     output = subprocess.run(
-        command, env={**os.environ, "RUN": uuid.uuid4().hex[:8], **env}, capture_output=True, text=True,
+        command, capture_output=True, text=True,
+        env={
+            **os.environ, "RUN": uuid.uuid4().hex[:8], "THREADS": str(threads),
+            "COMMON": str(WRK_SCRIPTS / "common.lua"), **env,
+        },
         check=True, timeout=seconds + 60,
     ).stdout  # fmt: skip
     found = re.search(r"^RESULT (.*)$", output, re.MULTILINE)
@@ -86,3 +92,53 @@ def pgbench(*, database_url: str, sql: str, clients: int, seconds: float) -> flo
     if output.returncode != 0 or found is None:
         raise RuntimeError(f"pgbench failed:\n{output.stdout}{output.stderr}")
     return float(found.group(1))
+
+
+def paced(*, send: Callable[[httpx.Client, int], int], rate: float, seconds: float, threads: int = 16) -> Run:
+    """Open-loop load: request n is sent at n / rate seconds (not when the previous one answered), by
+    `threads` clients; latency counts from the scheduled time, so a backlog shows."""
+    total = int(rate * seconds)
+    latencies: list[float] = []
+    statuses: dict[int, int] = {}
+    lock = threading.Lock()
+    turns = iter(range(total))
+    started = time.monotonic() + 0.2
+
+    def run() -> None:
+        with httpx.Client(timeout=10) as client:
+            while True:
+                with lock:
+                    n = next(turns, None)
+                if n is None:
+                    return
+                due = started + n / rate
+                pause = due - time.monotonic()
+                if pause > 0:
+                    time.sleep(pause)
+                try:
+                    status = send(client, n)
+                except httpx.HTTPError:
+                    status = 0
+                with lock:
+                    latencies.append((time.monotonic() - due) * 1000)
+                    statuses[status] = statuses.get(status, 0) + 1
+
+    workers = [threading.Thread(target=run) for _ in range(threads)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+    latencies.sort()
+    return Run(
+        requests=total,
+        seconds=time.monotonic() - started,
+        p50_ms=_quantile(latencies, 0.50),
+        p95_ms=_quantile(latencies, 0.95),
+        p99_ms=_quantile(latencies, 0.99),
+        errors=sum(n for code, n in statuses.items() if not 200 <= code < 300),
+        statuses=statuses,
+    )
+
+
+def _quantile(ordered: list[float], q: float) -> float:
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))] if ordered else 0.0

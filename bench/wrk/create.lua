@@ -8,12 +8,8 @@ for key in string.gmatch(os.getenv("KEYS"), "[^,]+") do
 end
 
 function setup(thread)
-  thread:set("thread_id", #threads + 1)
   table.insert(threads, thread)
-end
-
-function init(args)
-  statuses = {}
+  thread:set("thread_id", #threads)
 end
 
 function request()
@@ -26,21 +22,5 @@ function request()
     {["Content-Type"] = "application/json", ["Authorization"] = "Bearer " .. key}, body)
 end
 
-function response(status, headers, body)
-  statuses[status] = (statuses[status] or 0) + 1
-end
-
-function done(summary, latency, requests)
-  local counts = {}
-  for _, thread in ipairs(threads) do
-    local s = thread:get("statuses")
-    for code, n in pairs(s) do counts[code] = (counts[code] or 0) + n end
-  end
-  local parts = {}
-  for code, n in pairs(counts) do table.insert(parts, string.format('"%d":%d', code, n)) end
-  io.write(string.format(
-    'RESULT {"requests":%d,"seconds":%f,"p50_us":%d,"p95_us":%d,"p99_us":%d,"socket_errors":%d,"statuses":{%s}}\n',
-    summary.requests, summary.duration / 1e6, latency:percentile(50), latency:percentile(95),
-    latency:percentile(99), summary.errors.connect + summary.errors.read + summary.errors.write
-      + summary.errors.timeout, table.concat(parts, ",")))
-end
+response = dofile(os.getenv("COMMON")).response
+done = dofile(os.getenv("COMMON")).done_for(threads)
