@@ -44,7 +44,7 @@ test: setup lint chromium
 # the same run, exits non-zero when a target is missed (bench/__main__.py). Not part of `test`.
 # BENCH_ARGS="--only create" runs one part (sections: create, claim, worker, metrics; see --help).
 bench: setup
-	command -v wrk >/dev/null && command -v pgbench >/dev/null || (apt-get update && apt-get install -y wrk postgresql-client)
+	command -v wrk >/dev/null && command -v pgbench >/dev/null || (apt-get update && apt-get install -y wrk postgresql)
 	$(BIN)/python -m escalq.cli.with_servers -- $(BIN)/python -m bench $(BENCH_ARGS)
 
 # Re-pin requirements.txt from the virtualenv after changing the dependencies in pyproject.toml.
