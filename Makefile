@@ -1,4 +1,5 @@
-# `make run`: the whole app with demo data, in the foreground.  `make test`: every check and test.
+# `make run`: the whole app with demo data, in the foreground (production build).  `make dev`: the same
+# with the development server and hot reload.  `make test`: every check and test.
 PYTHON ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
@@ -6,7 +7,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 BUN := .tools/node_modules/.bin/bun
 
-.PHONY: setup run test lint bench lock clean chromium
+.PHONY: setup run dev test lint bench lock clean chromium
 
 setup: $(STAMP) $(BUN)
 
@@ -22,8 +23,12 @@ $(STAMP): requirements.txt pyproject.toml | $(BIN)/python
 $(BUN):
 	npm install --prefix .tools --no-audit --no-fund bun@1.4.4
 
+# The frontend is built once and rebuilt only when its sources change (escalq/cli/frontend.py).
 run: setup
 	$(BIN)/escalq run
+
+dev: setup
+	$(BIN)/escalq run --dev
 
 lint: setup
 	$(BIN)/ruff check .

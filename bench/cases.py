@@ -68,15 +68,7 @@ def _metrics_page(*, now: datetime) -> Callable[[], object]:
             sla = timeouts.thresholds(get_settings())
             found = metrics_cache.figures(session=session, preset="30d", query=query, sla=sla, now=now)
             queue.agent_names(session=session)
-        return [
-            charts.first_assignment_over_time(found.first_assignment_over_time, bucket=found.bucket),
-            charts.resolution_by_priority(found.resolution_by_priority),
-            charts.rate_per_agent(found.rate_per_agent, bucket=found.bucket),
-            charts.top_reasons(found.top_reasons),
-            charts.backlog(found.backlog),
-            charts.sla_breaches(found.sla_breaches),
-            charts.sla_by_reviewer(found.sla_by_reviewer),
-        ]
+        return charts.figures(found)
 
     return run
 

@@ -24,6 +24,10 @@ class Settings(BaseSettings):
     max_body_bytes: int = 1_048_576
     max_context_bytes: int = 65_536
     max_description_chars: int = 20_000
+    # How deep a JSON request body may nest objects and arrays (the body itself is level 1); deeper
+    # bodies get 422 before anything parses them. Capped well below the recursion of the JSON and
+    # pydantic code that handles accepted bodies (pydantic serializes at most 255 levels).
+    max_json_depth: int = Field(32, ge=2, le=128)
 
     # Sign-in throttling: this many failed attempts within the window lock the account (or, at the
     # address limit, every sign-in from that client address) for login_lock_min, doubling with each

@@ -1,14 +1,17 @@
-"""Every error answer is an RFC 9457 problem document, whatever raised it."""
+"""Every error answer is an RFC 9457 problem document, whatever raised it; the OpenAPI document says so."""
 
 import logging
+from collections.abc import Mapping, Sequence
 from http import HTTPStatus
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic.json_schema import models_json_schema
 from starlette.exceptions import HTTPException
 
+from escalq.schemas.problem import FieldProblem, Problem
 from escalq.services.errors import (
     Conflict,
     DomainError,
@@ -22,6 +25,7 @@ from escalq.services.errors import (
 
 log = logging.getLogger(__name__)
 PROBLEM_JSON = "application/problem+json"
+PROBLEM_REF = "#/components/schemas/Problem"
 _STATUS_OF: dict[type[DomainError], int] = {
     NotFound: 404,
     Conflict: 409,
@@ -32,54 +36,102 @@ _STATUS_OF: dict[type[DomainError], int] = {
     Throttled: 429,
     DomainError: 400,
 }
+# What each status means on any route, unless the route says what it means there.
+_MEANING = {
+    401: "No API key, or one that is unknown, revoked or of a disabled agent",
+    403: "The key is valid but may not do this",
+    404: "No such escalation, or not one this key may see",
+    409: "The escalation is not in a state that allows this",
+    413: "The request body is over ESCALQ_MAX_BODY_BYTES; the answer gives both sizes",
+    422: "The request is not valid; `errors` names each input at fault",
+    429: "Over the agent's rate limit or daily budget; retry after Retry-After seconds",
+}
+_HEADERS = {
+    401: {"WWW-Authenticate": {"description": 'Bearer realm="escalq"', "schema": {"type": "string"}}},
+    429: {"Retry-After": {"description": "Seconds to wait", "schema": {"type": "integer", "minimum": 0}}},
+}
 
 
-def problem(status: int, detail: str, **extra: Any) -> JSONResponse:
-    """A problem+json response; `extra` adds members such as `errors`."""
-    body = {
-        "type": "about:blank",
-        "title": HTTPStatus(status).phrase,
-        "status": status,
-        "detail": detail,
-        **extra,
-    }
-    headers = {"WWW-Authenticate": 'Bearer realm="escalq"'} if status == 401 else None
-    return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
+def problem(
+    status: int,
+    detail: str,
+    *,
+    errors: Sequence[FieldProblem] = (),
+    retry_after_s: int | None = None,
+    headers: Mapping[str, str] | None = None,
+) -> JSONResponse:
+    """A problem+json response; 401 carries WWW-Authenticate and 429 Retry-After."""
+    body = Problem(
+        type="about:blank",
+        title=HTTPStatus(status).phrase,
+        status=status,
+        detail=detail,
+        errors=list(errors),
+        retry_after_s=retry_after_s,
+    ).model_dump(mode="json", exclude_defaults=True)
+    all_headers = dict(headers or {})
+    if status == 401:
+        all_headers["WWW-Authenticate"] = 'Bearer realm="escalq"'
+    if retry_after_s is not None:
+        all_headers["Retry-After"] = str(retry_after_s)
+    return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=all_headers)
 
 
-def _field(loc: tuple[Any, ...] | list[Any]) -> str:
-    return ".".join(str(part) for part in loc)
+def field_name(loc: Sequence[Any]) -> str:
+    """`body.context_data.a`; NUL and lone surrogates in names are escaped, so the answer can be sent."""
+    name = ".".join(str(part) for part in loc)
+    return name.encode("utf-8", "backslashreplace").decode().replace("\x00", "\\u0000")
+
+
+def invalid(errors: Sequence[FieldProblem]) -> JSONResponse:
+    """422 naming every input at fault."""
+    summary = "; ".join(f"{error.field}: {error.message}" for error in errors)
+    return problem(422, f"the request is not valid: {summary}", errors=errors)
+
+
+def responses(*statuses: int, notes: Mapping[int, str] | None = None) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI `responses` for these error statuses, each a problem document; `notes` say what a status
+    means on this route."""
+    declared: dict[int | str, dict[str, Any]] = {}
+    for status in statuses:
+        declared[status] = {
+            "description": (notes or {}).get(status, _MEANING[status]),
+            "content": {PROBLEM_JSON: {"schema": {"$ref": PROBLEM_REF}}},
+        }
+        if status in _HEADERS:
+            declared[status]["headers"] = {
+                name: {**header, "required": True} for name, header in _HEADERS[status].items()
+            }
+    return declared
 
 
 async def _validation(request: Request, error: Exception) -> JSONResponse:
     assert isinstance(error, RequestValidationError)
-    errors = [
-        {"field": _field(item["loc"]), "message": item["msg"], "type": item["type"]}
-        for item in error.errors()
-    ]
-    summary = "; ".join(f"{item['field']}: {item['message']}" for item in errors)
-    return problem(422, f"the request is not valid: {summary}", errors=errors)
+    return invalid(
+        [
+            FieldProblem(field=field_name(item["loc"]), message=item["msg"], type=item["type"])
+            for item in error.errors()
+        ]
+    )
 
 
 async def _domain(request: Request, error: Exception) -> JSONResponse:
     assert isinstance(error, DomainError)
     status = next(code for kind, code in _STATUS_OF.items() if isinstance(error, kind))
     if isinstance(error, Throttled):
-        response = problem(status, error.message, retry_after_s=error.retry_after_s)
-        response.headers["Retry-After"] = str(error.retry_after_s)
-        return response
+        return problem(status, error.message, retry_after_s=error.retry_after_s)
     if error.field is None:
         return problem(status, error.message)
     return problem(
         status,
         error.message,
-        errors=[{"field": error.field, "message": error.message, "type": "value_error"}],
+        errors=[FieldProblem(field=error.field, message=error.message, type="value_error")],
     )
 
 
 async def _http(request: Request, error: Exception) -> JSONResponse:
     assert isinstance(error, HTTPException)
-    return problem(error.status_code, str(error.detail))
+    return problem(error.status_code, str(error.detail), headers=error.headers)
 
 
 async def _unexpected(request: Request, error: Exception) -> JSONResponse:
@@ -93,3 +145,11 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(DomainError, _domain)
     app.add_exception_handler(HTTPException, _http)
     app.add_exception_handler(Exception, _unexpected)
+
+
+def component_schemas() -> dict[str, Any]:
+    """The schemas `responses()` refers to, for the OpenAPI document's components."""
+    _, definitions = models_json_schema(
+        [(Problem, "serialization")], ref_template="#/components/schemas/{model}"
+    )
+    return dict(definitions["$defs"])

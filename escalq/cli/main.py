@@ -4,7 +4,7 @@ import click
 
 from escalq.cli.offboard import add_commands as add_offboarding
 from escalq.cli.output import domain_errors, emit, json_option
-from escalq.cli.run import run
+from escalq.cli.run import refresh_metrics, run
 from escalq.cli.workers import scheduler, worker
 from escalq.clock import utc_now
 from escalq.config import get_settings
@@ -201,13 +201,14 @@ def db_upgrade(as_json: bool) -> None:
 @json_option
 @domain_errors
 def demo_command(as_json: bool) -> None:
-    """Seed demo reviewers, an agent and sample escalations into an empty database."""
+    """Seed two weeks of demo history (reviewers, agents, escalations) into an empty database."""
     with session_scope() as session:
         if not demo.is_empty(session=session):
             raise click.ClickException(
                 "the database already has reviewers; demo data goes only into an empty one"
             )
         seeded = demo.seed(session=session, now=utc_now())
+    refresh_metrics()
     record = {
         "reviewers": seeded.reviewer_emails,
         "password": demo.DEMO_PASSWORD,
@@ -222,7 +223,7 @@ def demo_command(as_json: bool) -> None:
         record,
         f"demo logins (password {demo.DEMO_PASSWORD}):\n{logins}\n"
         f"agent {seeded.agent_name} API key: {seeded.agent_api_key}\n"
-        f"{seeded.escalation_count} sample escalations",
+        f"{seeded.escalation_count} escalations over the last {demo.DAYS} days",
     )
 
 

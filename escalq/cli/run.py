@@ -1,12 +1,14 @@
 """`escalq run`: servers, migrations and demo data, then the app in the foreground until Ctrl-C."""
 
 import os
+import subprocess
 import sys
 from pathlib import Path
 
 import click
 
-from escalq.cli import secret_key
+from escalq import metrics_cache
+from escalq.cli import frontend, secret_key
 from escalq.cli.database import ROOT, upgrade
 from escalq.cli.output import domain_errors
 from escalq.cli.processes import Child, exit_on_signals, supervise
@@ -14,20 +16,61 @@ from escalq.cli.servers import Servers, ServerUnavailable, embedded_forced, reso
 from escalq.clock import utc_now
 from escalq.config import get_settings
 from escalq.db import get_engine, session_scope
-from escalq.services import demo, vault
+from escalq.services import demo, timeouts, vault
 
 APP_URL = "http://localhost:3000"
-API_DOCS_URL = "http://localhost:8000/api/docs"
+DEV_API_DOCS_URL = "http://localhost:8000/api/docs"  # the development backend listens on a port of its own
 BIN = Path(sys.executable).parent
+# The production app answers on this machine only: the demo's logins share a published password.
+HOST, PORT = "127.0.0.1", 3000
 
 
-def children() -> list[Child]:
-    """What `escalq run` keeps running, each in its own process group."""
+def children(*, dev: bool) -> list[Child]:
+    """What `escalq run` keeps running, each in its own process group.
+
+    Production: the built frontend served by the production backend, one port, nothing reloads.
+    Development (`--dev`): `reflex run`, with the Vite dev server and hot reload.
+    """
+    app = (
+        Child(name="reflex", argv=[str(BIN / "reflex"), "run"])
+        if dev
+        else Child(name="app", argv=[sys.executable, "-m", "escalq.cli.serve", HOST, str(PORT)])
+    )
     return [
-        Child(name="reflex", argv=[str(BIN / "reflex"), "run"]),
+        app,
         Child(name="worker", argv=[str(BIN / "escalq"), "worker"]),
         Child(name="scheduler", argv=[str(BIN / "escalq"), "scheduler"]),
     ]
+
+
+def build_command() -> list[str]:
+    """The production frontend build, into the web directory (.web unless REFLEX_WEB_WORKDIR says)."""
+    return [str(BIN / "reflex"), "export", "--frontend-only", "--no-zip", "--env", "prod"]
+
+
+def production_env(env: dict[str, str]) -> dict[str, str]:
+    """`env` for the production build and backend: the frontend talks to the backend on the same port."""
+    return {
+        **env,
+        "REFLEX_API_URL": env.get("REFLEX_API_URL") or APP_URL,
+        "REFLEX_FRONTEND_PORT": str(PORT),
+        "REFLEX_BACKEND_PORT": str(PORT),
+        # A production build pins a "Built with Reflex" badge over the bottom right corner of every page.
+        "REFLEX_SHOW_BUILT_WITH_REFLEX": env.get("REFLEX_SHOW_BUILT_WITH_REFLEX") or "false",
+    }
+
+
+def ensure_frontend(env: dict[str, str]) -> None:
+    """Build the production frontend unless the last build was made from the same sources."""
+    web = frontend.web_dir(ROOT, env)
+    if frontend.build_is_current(web=web, digest=frontend.sources_hash(ROOT, env)):
+        click.echo(f"Frontend: the build in {web} is up to date")
+        return
+    click.echo("Frontend: building for production (its sources changed since the last build)")
+    if subprocess.run(build_command(), env=env, cwd=ROOT, stdin=subprocess.DEVNULL, check=False).returncode:
+        raise click.ClickException("the frontend build failed (its output is above)")
+    # Hashed again: the build may rewrite reflex.lock/, and the next start must see what it left.
+    frontend.mark_built(web=web, digest=frontend.sources_hash(ROOT, env))
 
 
 def child_env() -> dict[str, str]:
@@ -71,12 +114,19 @@ def seed_demo() -> None:
             )
             return
         seeded = demo.seed(session=session, now=utc_now())
+    refresh_metrics()
     click.echo(
         f"Demo data: {seeded.escalation_count} escalations; log in with password {demo.DEMO_PASSWORD} as"
     )
     for email in seeded.reviewer_emails:
         click.echo(f"  {email}")
     click.echo(f"Agent {seeded.agent_name} API key (shown once): {seeded.agent_api_key}")
+
+
+def refresh_metrics() -> None:
+    """Recompute the cached metrics now: figures kept from before the seed would hide it for minutes."""
+    with session_scope() as session:
+        metrics_cache.refresh_presets(session=session, sla=timeouts.thresholds(get_settings()), now=utc_now())
 
 
 def provide_secret_key() -> None:
@@ -89,8 +139,9 @@ def provide_secret_key() -> None:
 
 
 @click.command("run")
+@click.option("--dev", is_flag=True, help="Development: Vite dev server and hot reload (`make dev`).")
 @domain_errors
-def run() -> None:
+def run(dev: bool) -> None:
     """Run the whole app in the foreground with demo data; Ctrl-C stops everything it started."""
     os.chdir(ROOT)  # Reflex runs from the project root, and .env and .data/ live there
     exit_on_signals()
@@ -101,8 +152,12 @@ def run() -> None:
         click.echo(f"Database: migrated to revision {upgrade(servers.postgres.url)}")
         seed_demo()
         get_engine().dispose()
-        click.echo(f"\nescalq: {APP_URL}   API docs: {API_DOCS_URL}   Ctrl-C stops it\n")
-        code = supervise(children=children(), env=child_env(), cwd=ROOT)
+        env = child_env() if dev else production_env(child_env())
+        if not dev:
+            ensure_frontend(env)
+        docs = DEV_API_DOCS_URL if dev else f"{APP_URL}/api/docs"
+        click.echo(f"\nescalq: {APP_URL}   API docs: {docs}   Ctrl-C stops it\n")
+        code = supervise(children=children(dev=dev), env=env, cwd=ROOT)
     finally:
         servers.stop()
     click.echo("escalq: stopped")

@@ -1,95 +1,108 @@
 """What agents send and what they get back."""
 
+import re
 import uuid
 from datetime import datetime
 from typing import Annotated, Any
 
-from pydantic import (
-    AfterValidator,
-    AnyHttpUrl,
-    AwareDatetime,
-    BaseModel,
-    ConfigDict,
-    Field,
-    StringConstraints,
-    TypeAdapter,
-    model_validator,
-)
+from pydantic import AfterValidator, AnyHttpUrl, BaseModel, ConfigDict, Field, TypeAdapter, model_validator
+from pydantic.config import JsonDict
 
 from escalq.models import ActorKind, Priority, Status
+from escalq.schemas.inputs import NonBlank, UtcDatetime
 
 MAX_NOTES_CHARS = 20_000
 MAX_URL_CHARS = 2_048
 MAX_EXPIRES_IN_S = 90 * 24 * 3600
 _http_url = TypeAdapter(AnyHttpUrl)
+# An absolute http(s) URL with a host name (its last label not numeric), a dotted IPv4 address or a
+# bracketed IPv6 address, an optional port, and no user:password@ (nor a backslash, which parsers read
+# differently). Every URL matching it parses as http(s); surrounding whitespace is dropped. Which
+# addresses may be reached is urls.check_on_create's call.
+_LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+_HOST_NAME = rf"(?:{_LABEL}\.)*[A-Za-z](?:[A-Za-z0-9-]{{0,61}}[A-Za-z0-9])?\.?"
+_OCTET = r"(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])"
+_IPV4 = rf"{_OCTET}(?:\.{_OCTET}){{3}}"
+_H = r"[0-9A-Fa-f]{1,4}"
+_IPV6 = "|".join(
+    [
+        rf"(?:{_H}:){{7}}{_H}",
+        rf"(?:{_H}:){{1,7}}:",
+        rf"(?:{_H}:){{1,6}}:{_H}",
+        *(rf"(?:{_H}:){{1,{6 - n}}}(?::{_H}){{1,{n + 1}}}" for n in range(1, 6)),
+        rf":(?:(?::{_H}){{1,7}}|:)",
+        rf"(?:{_H}:){{6}}{_IPV4}",
+        rf"::(?:[Ff]{{4}}(?::0{{1,4}})?:)?{_IPV4}",
+        rf"(?:{_H}:){{1,4}}:{_IPV4}",
+    ]
+)
+_PORT = r"(?::(?:6553[0-5]|655[0-2][0-9]|65[0-4][0-9]{2}|6[0-4][0-9]{3}|[1-5][0-9]{4}|[1-9][0-9]{0,3}|0))?"
+WEBHOOK_URL_PATTERN = (
+    rf"^\s*[Hh][Tt][Tt][Pp][Ss]?://(?:{_HOST_NAME}|{_IPV4}|\[(?:{_IPV6})\]){_PORT}"
+    r"(?:[/?#][^\s\x00-\x1f\x7f\\]*)?\s*$"
+)
+_webhook_url = re.compile(WEBHOOK_URL_PATTERN)
 
 
-def _http_url_text(value: str) -> str:
-    """Accept only absolute http(s) URLs, but keep the caller's spelling."""
-    _http_url.validate_python(value)
-    return value
-
-
-def _no_nul(value: str) -> str:
-    """PostgreSQL text cannot hold NUL characters; refuse them rather than fail on insert."""
-    if "\x00" in value:
-        raise ValueError("must not contain NUL (\\u0000) characters")
-    return value
-
-
-def _has_nul(value: Any) -> bool:
-    if isinstance(value, str):
-        return "\x00" in value
-    if isinstance(value, dict):
-        return any(_has_nul(key) or _has_nul(item) for key, item in value.items())
-    if isinstance(value, list):
-        return any(_has_nul(item) for item in value)
-    return False
-
-
-def _json_without_nul(value: dict[str, Any]) -> dict[str, Any]:
-    """jsonb cannot hold NUL characters in keys or strings either."""
-    if _has_nul(value):
-        raise ValueError("must not contain NUL (\\u0000) characters in any key or string")
-    return value
+def _webhook_url_text(value: str) -> str:
+    """Keep the caller's spelling of a URL that matches the pattern (and so parses as http(s))."""
+    if _webhook_url.fullmatch(value) is None:
+        raise ValueError(
+            "must be an absolute http(s) URL with a host name or IPv4 address, without user:password@"
+        )
+    stripped = value.strip()
+    _http_url.validate_python(stripped)
+    return stripped
 
 
 WebhookUrl = Annotated[
-    str, StringConstraints(strip_whitespace=True, max_length=MAX_URL_CHARS), AfterValidator(_http_url_text)
+    str,
+    Field(max_length=MAX_URL_CHARS, json_schema_extra={"pattern": WEBHOOK_URL_PATTERN}),
+    AfterValidator(_webhook_url_text),
 ]
+# JSON Schema for "not both expires_at and expires_in": null counts as not given, as in the validator.
+_ONE_EXPIRY: JsonDict = {
+    "not": {
+        "required": ["expires_at", "expires_in"],
+        "properties": {"expires_at": {"type": "string"}, "expires_in": {"type": "integer"}},
+    }
+}
 
 
 class EscalationCreate(BaseModel):
     """An agent's request for a human decision."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", json_schema_extra=_ONE_EXPIRY)
 
-    issue_description: Annotated[
-        str, StringConstraints(strip_whitespace=True, min_length=1), AfterValidator(_no_nul)
-    ] = Field(description="What the agent needs a human to decide (size limit: 413 with the numbers)")
+    issue_description: Annotated[str, NonBlank()] = Field(
+        description="What the agent needs a human to decide (size limit: 413 with the numbers)"
+    )
     priority: Priority
-    context_data: Annotated[dict[str, Any], AfterValidator(_json_without_nul)] = Field(
-        default_factory=dict, description="Any JSON object the reviewer needs"
+    context_data: dict[str, Any] = Field(
+        default_factory=dict,
+        description="Any JSON object the reviewer needs (size limit: 413 with the numbers)",
     )
     webhook_url: WebhookUrl | None = Field(
         default=None, description="Where the decision is POSTed (http/https)"
     )
-    expires_at: AwareDatetime | None = Field(
-        default=None, description="Give up at this time if nobody claimed it (default: per priority)"
+    expires_at: UtcDatetime | None = Field(
+        default=None,
+        description="Give up at this time if nobody claimed it (default: per priority); not with expires_in",
     )
     expires_in: int | None = Field(
-        default=None, gt=0, le=MAX_EXPIRES_IN_S, description="Or give up this many seconds from now"
+        default=None,
+        gt=0,
+        le=MAX_EXPIRES_IN_S,
+        description="Or give up this many seconds from now; not with expires_at",
     )
-    fallback: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)] | None = (
-        Field(
-            default=None,
-            description="What the agent will do if it expires (e.g. reject, proceed); sent back then",
-        )
+    fallback: Annotated[str, Field(max_length=64), NonBlank()] | None = Field(
+        default=None,
+        description="What the agent will do if it expires (e.g. reject, proceed); sent back then",
     )
-    dedupe_key: (
-        Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)] | None
-    ) = Field(default=None, description="Same key as an open escalation of this agent: folded into it")
-    source_agent: Annotated[str, AfterValidator(_no_nul)] | None = Field(
+    dedupe_key: Annotated[str, Field(max_length=200), NonBlank()] | None = Field(
+        default=None, description="Same key as an open escalation of this agent: folded into it"
+    )
+    source_agent: str | None = Field(
         default=None, description="Optional; must equal the calling key's agent name if given"
     )
 
@@ -105,12 +118,10 @@ class ResolveIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    resolution: Annotated[
-        str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64), AfterValidator(_no_nul)
-    ] = Field(description="Short outcome, e.g. approved, rejected, answered")
-    resolution_notes: Annotated[
-        str, StringConstraints(max_length=MAX_NOTES_CHARS), AfterValidator(_no_nul)
-    ] = ""
+    resolution: Annotated[str, Field(max_length=64), NonBlank()] = Field(
+        description="Short outcome, e.g. approved, rejected, answered"
+    )
+    resolution_notes: Annotated[str, Field(max_length=MAX_NOTES_CHARS)] = ""
 
 
 class EscalationOut(BaseModel):

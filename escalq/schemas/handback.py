@@ -3,9 +3,10 @@
 from dataclasses import dataclass
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field
 
-from escalq.schemas.escalation import MAX_NOTES_CHARS, _json_without_nul, _no_nul
+from escalq.schemas.escalation import MAX_NOTES_CHARS
+from escalq.schemas.inputs import NonBlank
 
 MAX_QUESTION_CHARS = 2_000
 
@@ -15,23 +16,30 @@ class RequestInfoIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    question: Annotated[
-        str,
-        StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_QUESTION_CHARS),
-        AfterValidator(_no_nul),
-    ] = Field(description="Sent to the agent in the escalation.info_requested webhook")
+    question: Annotated[str, Field(max_length=MAX_QUESTION_CHARS), NonBlank()] = Field(
+        description="Sent to the agent in the escalation.info_requested webhook"
+    )
 
 
 class ContextIn(BaseModel):
     """More context from the agent: top-level keys are merged into context_data, new values win."""
 
-    model_config = ConfigDict(extra="forbid")
-
-    context_data: Annotated[dict[str, Any], AfterValidator(_json_without_nul)] = Field(
-        description="Keys to add or replace; the earlier values stay in the history"
+    # The service refuses an addition with neither a key nor a note (422); the schema says so too.
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "anyOf": [
+                {"properties": {"context_data": {"minProperties": 1}}},
+                {"required": ["note"], "properties": {"note": {"type": "string", "minLength": 1}}},
+            ]
+        },
     )
-    note: Annotated[str, StringConstraints(max_length=MAX_NOTES_CHARS), AfterValidator(_no_nul)] | None = (
-        Field(default=None, description="A word for the reviewer, e.g. the answer in plain text")
+
+    context_data: dict[str, Any] = Field(
+        description="Keys to add or replace; the earlier values stay in the history (send a key or a note)"
+    )
+    note: Annotated[str, Field(max_length=MAX_NOTES_CHARS)] | None = Field(
+        default=None, description="A word for the reviewer, e.g. the answer in plain text"
     )
 
 

@@ -1,12 +1,10 @@
 """Filtered, sorted listings of escalations with keyset pagination (stable under inserts)."""
 
-import base64
-import binascii
-import json
+import re
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
@@ -40,14 +38,29 @@ class EscalationFilter:
     created_before: datetime | None = None
 
 
+# A cursor is a position: the last row's priority rank (bumped counts as urgent), status rank, creation
+# time (microseconds since 1970) and id; empty means the start. It holds every sort's values, so it fits
+# any sort and order, and every string matching the pattern is a position: the pattern is the whole rule.
+CURSOR_PATTERN = r"^(?:([0-9])\.([0-9])\.([0-9]{1,16})\.([0-9a-f]{32}))?$"
+_cursor = re.compile(CURSOR_PATTERN)
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+@dataclass(frozen=True)
+class _Position:
+    priority_rank: int
+    status_rank: int
+    created_at: datetime
+    id: uuid.UUID
+
+
 @dataclass(frozen=True)
 class _Key:
-    """One sort column: its SQL expression, its direction and how to read/write it in a cursor."""
+    """One sort column: its SQL expression, its direction and its value at a position."""
 
     expression: ColumnElement[Any]
     descending: bool
-    of_row: Callable[[Escalation], Any]
-    parse: Callable[[Any], Any]
+    at: Callable[[_Position], Any]
 
 
 _columns = Escalation.__table__.c  # type: ignore[attr-defined]
@@ -73,16 +86,14 @@ _status_rank = case({s.value: rank for s, rank in STATUS_RANK.items()}, value=co
 def _keys(sort: SortKey, order: Order) -> list[_Key]:
     """The full ordering: the chosen column, then age (oldest first) and id as tie-breakers."""
     descending = order == Order.desc
-    created = _Key(
-        _columns.created_at, descending, lambda e: e.created_at.isoformat(), datetime.fromisoformat
-    )
-    ident = _Key(_columns.id, descending, lambda e: str(e.id), uuid.UUID)
+    created = _Key(_columns.created_at, descending, lambda p: p.created_at)
+    ident = _Key(_columns.id, descending, lambda p: p.id)
     if sort == SortKey.created_at:
         return [created, ident]
     oldest_first = [replace(created, descending=False), replace(ident, descending=False)]
     if sort == SortKey.priority:
-        return [_Key(_priority_rank, descending, effective_rank, int), *oldest_first]
-    return [_Key(_status_rank, descending, lambda e: STATUS_RANK[e.status], int), *oldest_first]
+        return [_Key(_priority_rank, descending, lambda p: p.priority_rank), *oldest_first]
+    return [_Key(_status_rank, descending, lambda p: p.status_rank), *oldest_first]
 
 
 def list_page(
@@ -95,19 +106,21 @@ def list_page(
     limit: int,
     cursor: str | None,
 ) -> tuple[list[Escalation], str | None]:
-    """One page of escalations the caller may see, and the cursor of the next page (None at the end)."""
+    """One page of escalations the caller may see, and the cursor of the next page (None at the end);
+    `cursor` empty or None: the first page."""
     filters = _visible(filters, principal)
     keys = _keys(sort, order)
     query = select(Escalation).where(*_conditions(filters))
-    if cursor is not None:
-        query = query.where(_after(keys, _decode(cursor, sort=sort, order=order, keys=keys)))
+    if cursor:
+        position = _decode(cursor)
+        query = query.where(_after(keys, [key.at(position) for key in keys]))
     query = query.order_by(
         *(key.expression.desc() if key.descending else key.expression.asc() for key in keys)
     )
     rows = list(session.exec(query.limit(limit + 1)))
     if len(rows) <= limit:
         return rows, None
-    return rows[:limit], _encode(rows[limit - 1], sort=sort, order=order, keys=keys)
+    return rows[:limit], _encode(rows[limit - 1])
 
 
 def count(*, session: Session, principal: Principal, filters: EscalationFilter) -> int:
@@ -154,25 +167,19 @@ def _after(keys: list[_Key], values: list[Any]) -> ColumnElement[bool]:
     return or_(false(), *branches)
 
 
-def _encode(row: Escalation, *, sort: SortKey, order: Order, keys: list[_Key]) -> str:
-    payload = {"sort": sort.value, "order": order.value, "after": [key.of_row(row) for key in keys]}
-    return base64.urlsafe_b64encode(json.dumps(payload, separators=(",", ":")).encode()).decode().rstrip("=")
+def _encode(row: Escalation) -> str:
+    microseconds = (row.created_at - _EPOCH) // timedelta(microseconds=1)
+    return f"{effective_rank(row)}.{STATUS_RANK[row.status]}.{microseconds}.{row.id.hex}"
 
 
-def _decode(cursor: str, *, sort: SortKey, order: Order, keys: list[_Key]) -> list[Any]:
-    try:
-        payload = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
-        values = payload["after"]
-        if len(values) != len(keys):
-            raise ValueError("wrong length")
-        parsed = [key.parse(value) for key, value in zip(keys, values, strict=True)]
-    except (binascii.Error, UnicodeDecodeError, ValueError, KeyError, TypeError) as error:
-        raise Invalid(
-            "cursor is not one this API issued; start again without it", field="query.cursor"
-        ) from error
-    if payload.get("sort") != sort.value or payload.get("order") != order.value:
-        raise Invalid(
-            "cursor belongs to a different sort or order; keep sort and order while paging",
-            field="query.cursor",
-        )
-    return parsed
+def _decode(cursor: str) -> _Position:
+    match = _cursor.fullmatch(cursor)
+    if match is None or not cursor:
+        raise Invalid("invalid cursor: pass next_cursor from a page as it is", field="query.cursor")
+    priority_rank, status_rank, microseconds, ident = match.groups()
+    return _Position(
+        priority_rank=int(priority_rank),
+        status_rank=int(status_rank),
+        created_at=_EPOCH + timedelta(microseconds=int(microseconds)),
+        id=uuid.UUID(ident),
+    )

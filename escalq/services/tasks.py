@@ -78,9 +78,13 @@ def _webhook(*, session: Session, task: Task, config: Outbound, clock: Clock) ->
         outbox.succeed(session=session, task=task, now=now)
         webhooks.log_attempt(session=session, task=task, result=result, outcome="succeeded", now=now)
         return None
-    summary = result.error or f"HTTP {result.http_status}"
     retry_at = outbox.fail(
-        session=session, task=task, now=now, error=summary, retry=result.retryable, delays=config.delays
+        session=session,
+        task=task,
+        now=now,
+        error=result.summary,
+        retry=result.retryable,
+        delays=config.delays,
     )
     outcome = "retrying" if retry_at else ("gone" if result.http_status == 410 else "failed")
     webhooks.log_attempt(session=session, task=task, result=result, outcome=outcome, now=now)

@@ -78,7 +78,7 @@ def apply(
                 from_status=escalation.status,
                 actor=None,
                 now=now,
-                details={"rule": f"unclaimed {rule.priority.value} escalation older than {threshold}"},
+                details=rule_details(rule, threshold),
             )
             if rule.notice is not None and rule.recipients is not None:
                 notifications.queue(
@@ -91,6 +91,11 @@ def apply(
                 )
             acted.append(escalation.id)
     return report
+
+
+def rule_details(rule: Rule, threshold: timedelta) -> dict[str, str]:
+    """What the audit event of a fired rule says about it."""
+    return {"rule": f"unclaimed {rule.priority.value} escalation older than {threshold}"}
 
 
 def _mark_stale(*, session: Session, rule: Rule, older_than: timedelta, now: datetime) -> list[Escalation]:

@@ -40,6 +40,11 @@ class AttemptResult:
         return self.http_status is not None and 200 <= self.http_status < 300
 
     @property
+    def summary(self) -> str:
+        """What went wrong, as the task's last error says it."""
+        return self.error or f"HTTP {self.http_status}"
+
+    @property
     def retryable(self) -> bool:
         """410 Gone and refused targets stop for good; everything else may be tried again."""
         return not (self.succeeded or self.refused or self.http_status == 410)

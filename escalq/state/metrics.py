@@ -1,5 +1,6 @@
 """The managers' page: figures for a time range and an agent, drawn as Plotly charts."""
 
+import math
 from datetime import UTC, date, datetime, time, timedelta
 from typing import ClassVar
 
@@ -22,6 +23,11 @@ def _minutes(seconds: float | None) -> str:
     if seconds is None:
         return "—"
     return f"{seconds / 60:.1f} min" if seconds < 5400 else f"{seconds / 3600:.1f} h"
+
+
+def _percent(rate: float) -> str:
+    """Rounded down to a tenth: one failure in 300 is 99.6%, never a 100% that hides it."""
+    return f"{math.floor(rate * 1000) / 10:g}%"
 
 
 def _day(text: str) -> datetime | None:
@@ -102,17 +108,12 @@ class MetricsState(AuthState):
         )
         self.first_count = first.count
         hooks = found.webhooks
-        self.webhook_rate = "—" if hooks.success_rate is None else f"{hooks.success_rate:.0%}"
+        self.webhook_rate = "—" if hooks.success_rate is None else _percent(hooks.success_rate)
         self.webhook_counts = f"{hooks.succeeded} delivered, {hooks.failed} failed, {hooks.pending} pending"
-        self.fig_first = charts.first_assignment_over_time(
-            found.first_assignment_over_time, bucket=found.bucket
-        )
-        self.fig_resolution = charts.resolution_by_priority(found.resolution_by_priority)
-        self.fig_rate = charts.rate_per_agent(found.rate_per_agent, bucket=found.bucket)
-        self.fig_reasons = charts.top_reasons(found.top_reasons)
-        self.fig_backlog = charts.backlog(found.backlog)
-        self.fig_sla = charts.sla_breaches(found.sla_breaches)
-        self.fig_sla_reviewer = charts.sla_by_reviewer(found.sla_by_reviewer)
+        drawn = charts.figures(found)
+        self.fig_first, self.fig_resolution, self.fig_rate = drawn.first, drawn.resolution, drawn.rate
+        self.fig_reasons, self.fig_backlog = drawn.reasons, drawn.backlog
+        self.fig_sla, self.fig_sla_reviewer = drawn.sla, drawn.sla_reviewer
 
     @rx.event
     async def set_preset(self, preset: str | list[str]):

@@ -7,6 +7,7 @@ from pathlib import Path
 import httpx
 import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
+from redis import Redis
 
 from tests.background.helpers import RedisServer
 from tests.background.receivers import Answer, HttpReceiver
@@ -67,6 +68,17 @@ def app(
     TIMINGS["app start (reflex run: build, then pages and backend answer)"] = f"{running.started_in_s:.1f} s"
     yield running
     running.stop()
+
+
+@pytest.fixture(autouse=True)
+def _fresh_metrics(app_redis: RedisServer) -> Iterator[None]:
+    """The app keeps metrics in its Redis for a minute: the next test must not see this test's figures."""
+    yield
+    client = Redis.from_url(app_redis.url)
+    keys = list(client.scan_iter("escalq:metrics:*"))
+    if keys:
+        client.delete(*keys)
+    client.close()
 
 
 @pytest.fixture(scope="package")

@@ -83,7 +83,7 @@ def app_env(*, database_url: str, redis_url: str, url: str, work_dir: Path) -> d
         ESCALQ_SMTP_HOST="",
         ESCALQ_OPENAI_API_KEY="",
         # A production build pins a "Built with Reflex" badge over the bottom right corner, where it would
-        # cover buttons and the screenshots; `reflex run` in development (`make run`) shows none.
+        # cover buttons and the screenshots; `make run` turns it off too (escalq.cli.run.production_env).
         REFLEX_SHOW_BUILT_WITH_REFLEX="false",
         REFLEX_CHECK_LATEST_VERSION="false",
         PYTHONUNBUFFERED="1",

@@ -14,7 +14,7 @@ CONTEXT = {
 
 
 def test_resolving_sends_the_signed_webhook_and_the_page_shows_the_delivery(
-    page, session, api, webhook_receiver, screenshots
+    page, session, api, webhook_receiver
 ):
     agent = make_agent(session, "billing-bot")
     ada = make_reviewer(session, "ada@example.com")
@@ -71,4 +71,3 @@ def test_resolving_sends_the_signed_webhook_and_the_page_shows_the_delivery(
     expect(page.locator("#redeliver")).to_be_visible()
     expect(page.locator("#detail-claim")).to_have_count(0)
     expect(page.locator("#detail-resolve")).to_have_count(0)
-    page.screenshot(path=screenshots / "escalation.png", full_page=True)

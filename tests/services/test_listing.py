@@ -83,44 +83,78 @@ def test_last_page_has_no_cursor(session, seeded):
     assert cursor is None
 
 
-def test_cursor_of_another_order_is_invalid(session, seeded):
-    _, principal = seeded
-    _, cursor = list_page(
+def test_a_cursor_is_a_position_that_fits_any_order(session, seeded):
+    # A cursor from a priority listing, used with created_at ascending, continues after the same row.
+    rows, principal = seeded
+    page, cursor = list_page(
         session=session,
         principal=principal,
-        filters=EscalationFilter(),
+        filters=EVERYTHING,
         sort=SortKey.priority,
         order=Order.desc,
         limit=2,
         cursor=None,
     )
 
-    with pytest.raises(Invalid):
+    after, _ = list_page(
+        session=session,
+        principal=principal,
+        filters=EVERYTHING,
+        sort=SortKey.created_at,
+        order=Order.asc,
+        limit=20,
+        cursor=cursor,
+    )
+
+    by_age = sorted(rows, key=lambda r: (r.created_at, r.id))
+    assert [r.id for r in after] == [r.id for r in by_age[by_age.index(page[-1]) + 1 :]]
+
+
+def test_an_empty_cursor_is_the_first_page(session, seeded):
+    _, principal = seeded
+    pages = [
         list_page(
             session=session,
             principal=principal,
-            filters=EscalationFilter(),
-            sort=SortKey.priority,
-            order=Order.asc,
-            limit=2,
+            filters=EVERYTHING,
+            sort=SortKey.created_at,
+            order=Order.desc,
+            limit=3,
             cursor=cursor,
         )
+        for cursor in (None, "")
+    ]
+
+    assert pages[0] == pages[1]
 
 
-@pytest.mark.parametrize("cursor", ["", "%%%", "bm90IGpzb24", "eyJhZnRlciI6WzEsMl19"])
+@pytest.mark.parametrize(
+    "cursor",
+    [
+        "%%%",
+        "bm90IGpzb24",
+        "eyJhZnRlciI6WzEsMl19",
+        "3.0.Infinity.00000000000000000000000000000000",
+        "3.0.1764656624614025.5",  # a number as the id
+        "3.0.99999999999999999999999.00000000000000000000000000000000",  # a huge int
+        "[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]",
+        "3.0.1764656624614025.00000000000000000000000000000000\n",
+    ],
+)
 def test_foreign_cursors_are_invalid(session, seeded, cursor):
     _, principal = seeded
 
-    with pytest.raises(Invalid):
+    with pytest.raises(Invalid, match="invalid cursor") as refused:
         list_page(
             session=session,
             principal=principal,
-            filters=EscalationFilter(),
+            filters=EVERYTHING,
             sort=SortKey.created_at,
             order=Order.desc,
             limit=2,
             cursor=cursor,
         )
+    assert refused.value.field == "query.cursor"
 
 
 def test_agents_are_scoped_to_their_own(session, now):

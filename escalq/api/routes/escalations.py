@@ -3,11 +3,10 @@
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Query
-from fastapi.responses import JSONResponse
-from pydantic import AwareDatetime
+from fastapi import APIRouter, Header, Query, Response
 
 from escalq import jobs
+from escalq.api import problems
 from escalq.api.deps import AgentDep, PrincipalDep, ReviewerDep, SessionDep
 from escalq.clock import utc_now
 from escalq.models import Priority, Status
@@ -21,35 +20,62 @@ from escalq.schemas.escalation import (
     RedeliveryOut,
     ResolveIn,
 )
+from escalq.schemas.inputs import NOT_BLANK, UtcDatetime
 from escalq.services import escalations, idempotency, webhooks
 from escalq.services.errors import Throttled
-from escalq.services.listing import EscalationFilter, Order, SortKey, list_page
+from escalq.services.listing import CURSOR_PATTERN, EscalationFilter, Order, SortKey, list_page
 from escalq.services.outbound import configured
 
 router = APIRouter(prefix="/api/escalations", tags=["escalations"])
 DEFAULT_ORDER = {SortKey.priority: Order.desc, SortKey.created_at: Order.desc, SortKey.status: Order.asc}
 
 
+_REPLAYED = {
+    "Idempotent-Replayed": {
+        "description": "true when this is the stored answer to an earlier request with the same key",
+        "schema": {"type": "string", "enum": ["true"]},
+    }
+}
+
+
 @router.post(
     "",
     status_code=201,
-    response_model=EscalationCreated,
     responses={
-        200: {"model": EscalationCreated, "description": "A repeat of an open escalation, folded into it"},
-        413: {
-            "description": "issue_description or context_data over its limit (the answer gives both sizes)"
+        201: {"description": "A new escalation", "headers": _REPLAYED},
+        200: {
+            "model": EscalationCreated,
+            "description": "A repeat of an open escalation, folded into it (duplicate: true)",
+            "headers": _REPLAYED,
         },
-        429: {"description": "Over the agent's rate limit or daily budget; see Retry-After"},
+        **problems.responses(
+            403,
+            409,
+            413,
+            429,
+            notes={
+                403: "A reviewer key, or a source_agent that is not the key's agent",
+                409: "The Idempotency-Key was used for a different request",
+                413: "The body, issue_description or context_data over its limit; the answer has both sizes",
+            },
+        ),
     },
 )
 def create_escalation(
     body: EscalationCreate,
     session: SessionDep,
     agent: AgentDep,
+    response: Response,
     idempotency_key: Annotated[
-        str | None, Header(description="Retries with the same key get the first answer and create nothing")
+        str | None,
+        Header(
+            description="Retries with the same key get the first answer and create nothing",
+            min_length=1,
+            max_length=idempotency.MAX_KEY_CHARS,
+            json_schema_extra={"pattern": NOT_BLANK},
+        ),
     ] = None,
-) -> JSONResponse:
+) -> EscalationCreated:
     """Open an escalation for a human (agent key); it is assigned round-robin when anyone is active."""
     now, request_hash = utc_now(), idempotency.fingerprint(body.model_dump(mode="json", exclude_unset=True))
     if idempotency_key is not None:
@@ -57,9 +83,9 @@ def create_escalation(
             session=session, agent=agent, key=idempotency_key, request_hash=request_hash
         )
         if stored is not None:
-            return JSONResponse(
-                stored.response, status_code=stored.status_code, headers={"Idempotent-Replayed": "true"}
-            )
+            response.status_code = stored.status_code
+            response.headers["Idempotent-Replayed"] = "true"
+            return EscalationCreated.model_validate(stored.response)
     try:
         created = escalations.create(session=session, data=body, agent=agent, outbound=configured(), now=now)
     except Throttled:
@@ -69,24 +95,26 @@ def create_escalation(
         **EscalationOut.model_validate(created.escalation).model_dump(),
         duplicate=created.duplicate,
         pool=escalations.pool_status(session=session, now=now),
-    ).model_dump(mode="json")
-    status_code = 200 if created.duplicate else 201
+    )
+    response.status_code = 200 if created.duplicate else 201
     if idempotency_key is not None:
         idempotency.remember(
             session=session,
             agent=agent,
             key=idempotency_key,
             request_hash=request_hash,
-            status_code=status_code,
-            response=answer,
+            status_code=response.status_code,
+            response=answer.model_dump(mode="json"),
             now=now,
         )
     session.commit()
     jobs.after_commit(session=session, escalation_id=created.escalation.id)
-    return JSONResponse(answer, status_code=status_code)
+    return answer
 
 
-@router.get("")
+@router.get(
+    "", responses=problems.responses(403, notes={403: "An agent key asking for another agent's escalations"})
+)
 def list_escalations(
     session: SessionDep,
     principal: PrincipalDep,
@@ -94,15 +122,21 @@ def list_escalations(
     priority: Annotated[list[Priority], Query(description="Repeat to match several")] = [],  # noqa: B006
     source_agent: str | None = None,
     assigned_to: uuid.UUID | None = None,
-    created_after: AwareDatetime | None = None,
-    created_before: AwareDatetime | None = None,
+    created_after: UtcDatetime | None = None,
+    created_before: UtcDatetime | None = None,
     sort: SortKey = SortKey.created_at,
     order: Annotated[
         Order | None,
         Query(description="Default: desc for priority (urgent first) and created_at, asc for status"),
     ] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    cursor: Annotated[str | None, Query(description="next_cursor from the previous page")] = None,
+    cursor: Annotated[
+        str | None,
+        Query(
+            description="next_cursor from the previous page (it fits any sort and order)",
+            json_schema_extra={"pattern": CURSOR_PATTERN},
+        ),
+    ] = None,
 ) -> EscalationPage:
     """List escalations; agent keys see only their own agent's."""
     filters = EscalationFilter(
@@ -120,12 +154,12 @@ def list_escalations(
         sort=sort,
         order=order or DEFAULT_ORDER[sort],
         limit=limit,
-        cursor=cursor or None,
+        cursor=cursor,
     )
     return EscalationPage(items=[EscalationOut.model_validate(row) for row in rows], next_cursor=next_cursor)
 
 
-@router.get("/{escalation_id}")
+@router.get("/{escalation_id}", responses=problems.responses(404))
 def get_escalation(
     escalation_id: uuid.UUID, session: SessionDep, principal: PrincipalDep
 ) -> EscalationDetail:
@@ -138,7 +172,15 @@ def get_escalation(
     return EscalationDetail(**EscalationOut.model_validate(escalation).model_dump(), events=events)
 
 
-@router.patch("/{escalation_id}/claim")
+@router.patch(
+    "/{escalation_id}/claim",
+    responses=problems.responses(
+        403,
+        404,
+        409,
+        notes={403: "An agent key (a reviewer key is needed)", 409: "Someone else holds it, or it is closed"},
+    ),
+)
 def claim_escalation(escalation_id: uuid.UUID, session: SessionDep, reviewer: ReviewerDep) -> EscalationOut:
     """Take an open escalation (reviewer key); 409 when someone else holds it."""
     escalation = escalations.claim(session=session, escalation_id=escalation_id, by=reviewer, now=utc_now())
@@ -147,7 +189,18 @@ def claim_escalation(escalation_id: uuid.UUID, session: SessionDep, reviewer: Re
     return EscalationOut.model_validate(escalation)
 
 
-@router.patch("/{escalation_id}/resolve")
+@router.patch(
+    "/{escalation_id}/resolve",
+    responses=problems.responses(
+        403,
+        404,
+        409,
+        notes={
+            403: "An agent key, or a reviewer not holding it (managers and admins may)",
+            409: "It is already resolved or expired",
+        },
+    ),
+)
 def resolve_escalation(
     escalation_id: uuid.UUID, body: ResolveIn, session: SessionDep, reviewer: ReviewerDep
 ) -> EscalationOut:
@@ -165,7 +218,15 @@ def resolve_escalation(
     return EscalationOut.model_validate(escalation)
 
 
-@router.post("/{escalation_id}/webhook/redeliver", status_code=202)
+@router.post(
+    "/{escalation_id}/webhook/redeliver",
+    status_code=202,
+    responses=problems.responses(
+        403,
+        409,
+        notes={403: "An agent key (a reviewer key is needed)", 409: "It has no webhook event to redeliver"},
+    ),
+)
 def redeliver_webhook(escalation_id: uuid.UUID, session: SessionDep, reviewer: ReviewerDep) -> RedeliveryOut:
     """Queue the resolution webhook again (reviewer key), keeping its webhook-id so receivers can dedupe."""
     task = webhooks.redeliver(session=session, escalation_id=escalation_id, now=utc_now())

@@ -5,6 +5,7 @@ import uuid
 from fastapi import APIRouter
 
 from escalq import jobs
+from escalq.api import problems
 from escalq.api.deps import AgentDep, ReviewerDep, SessionDep
 from escalq.clock import utc_now
 from escalq.config import get_settings
@@ -15,7 +16,18 @@ from escalq.services import handback
 router = APIRouter(prefix="/api/escalations", tags=["escalations"])
 
 
-@router.patch("/{escalation_id}/request-info")
+@router.patch(
+    "/{escalation_id}/request-info",
+    responses=problems.responses(
+        403,
+        404,
+        409,
+        notes={
+            403: "An agent key, or a reviewer not holding it (managers and admins may)",
+            409: "It is not assigned or claimed",
+        },
+    ),
+)
 def request_info(
     escalation_id: uuid.UUID, body: RequestInfoIn, session: SessionDep, reviewer: ReviewerDep
 ) -> EscalationOut:
@@ -31,7 +43,20 @@ def request_info(
     return EscalationOut.model_validate(escalation)
 
 
-@router.post("/{escalation_id}/context")
+@router.post(
+    "/{escalation_id}/context",
+    responses=problems.responses(
+        403,
+        404,
+        409,
+        413,
+        notes={
+            403: "A reviewer key (an agent key is needed)",
+            409: "It is resolved or expired",
+            413: "The body is over its limit, or context_data would be with these keys",
+        },
+    ),
+)
 def add_context(
     escalation_id: uuid.UUID, body: ContextIn, session: SessionDep, agent: AgentDep
 ) -> EscalationOut:

@@ -3,12 +3,13 @@
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query
-from pydantic import AwareDatetime
 
 from escalq import metrics_cache
+from escalq.api import problems
 from escalq.api.deps import ReviewerDep, SessionDep
 from escalq.clock import utc_now
 from escalq.config import get_settings
+from escalq.schemas.inputs import UtcDatetime
 from escalq.schemas.metrics import Metrics
 from escalq.services import metrics, timeouts
 from escalq.services.auth import is_supervisor
@@ -17,15 +18,20 @@ from escalq.services.errors import Forbidden
 router = APIRouter(prefix="/api/metrics", tags=["metrics"])
 
 
-@router.get("")
+@router.get(
+    "",
+    responses=problems.responses(
+        403, notes={403: "An agent or plain reviewer key (a manager or admin key is needed)"}
+    ),
+)
 def get_metrics(
     session: SessionDep,
     reviewer: ReviewerDep,
     preset: Annotated[
         Literal["24h", "7d", "30d", "custom"], Query(alias="range", description="custom needs start and end")
     ] = "7d",
-    start: AwareDatetime | None = None,
-    end: AwareDatetime | None = None,
+    start: UtcDatetime | None = None,
+    end: UtcDatetime | None = None,
     agent: Annotated[str | None, Query(description="Only this agent's escalations")] = None,
 ) -> Metrics:
     """Time to first assignment, resolution times, rates per agent, top reasons, backlog, SLA, webhooks.
