@@ -50,9 +50,12 @@ chromium:
 test: setup lint chromium
 	$(BIN)/python -m escalq.cli.with_servers -- $(BIN)/pytest $(PYTEST_ARGS)
 
-# Speed goals on a million synthetic escalations in a throwaway database: prints a table of medians against
-# ceilings measured in the same run, exits non-zero when one is over (bench/__main__.py). Not part of `test`.
+# Speed goals in throwaway databases: production load (creates, claims, the worker; wrk and pgbench from
+# Debian) and the figures on a million synthetic escalations; prints tables against ceilings measured in
+# the same run, exits non-zero when a target is missed (bench/__main__.py). Not part of `test`.
+# BENCH_ARGS="--only create" runs one part (sections: create, claim, worker, metrics; see --help).
 bench: setup
+	command -v wrk >/dev/null && command -v pgbench >/dev/null || (apt-get update && apt-get install -y wrk postgresql)
 	$(BIN)/python -m escalq.cli.with_servers -- $(BIN)/python -m bench $(BENCH_ARGS)
 
 # Re-pin requirements.txt from the virtualenv after changing the dependencies in pyproject.toml.

@@ -44,11 +44,12 @@ class Settings(BaseSettings):
     # 0 ignores the header, so a client cannot pick the address its sign-in failures count against.
     trusted_proxy_hops: int = 0
 
-    # Agents re-escalating in loops: per-agent limits on attempts (new and repeated escalations), how
-    # alike two descriptions must be (0-100) to count as the same issue, and how long after a
-    # resolution a repeat is flagged as a suspected loop.
-    agent_rate_per_minute: int = 30
-    agent_daily_budget: int = 1_000
+    # Agents re-escalating in loops: per-agent limits on attempts (new and repeated escalations; well
+    # above a busy agent: a safety net, repeats are folded first; an admin can set an agent's own), how
+    # alike two descriptions must be (0-100) for the worker to flag a near repeat as a loop, and how
+    # long after a resolution a repeat is flagged as a suspected loop.
+    agent_rate_per_minute: int = 600
+    agent_daily_budget: int = 50_000
     similarity_threshold: float = 90
     loop_window_min: float = 60
 

@@ -64,6 +64,7 @@ def _empty_tables(database_url: str) -> Iterator[None]:
     tables = ", ".join(table.name for table in SQLModel.metadata.sorted_tables)
     with get_engine().begin() as connection:
         connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+        connection.execute(text("ALTER SEQUENCE assignment_turn RESTART"))  # round-robin starts over too
     broker.redis().flushdb()
 
 

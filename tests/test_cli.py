@@ -350,3 +350,37 @@ def test_offboarding_refusals_are_clean_errors(escalq, session):
     assert_clean_error(last_admin, "last enabled admin")
     assert_clean_error(unknown, "nobody@example.com")
     assert_clean_error(plain, "at least 12 characters")
+
+
+def test_agent_limits_are_shown_set_and_reset(escalq, session):
+    made = make_agent(session, "support-bot")
+
+    shown = json_of(escalq("agent", "limits", "support-bot", "--json"))
+    changed = json_of(escalq("agent", "limits", "support-bot", "--per-minute", "1200", "--json"))
+    both = escalq("agent", "limits", "support-bot", "--per-day", "9000")
+    reset = json_of(escalq("agent", "limits", "support-bot", "--per-minute", "0", "--json"))
+
+    assert shown == {
+        "name": "support-bot",
+        "per_minute": 600,
+        "per_day": 50_000,
+        "per_minute_is_default": True,
+        "per_day_is_default": True,
+    }
+    assert (changed["per_minute"], changed["per_minute_is_default"], changed["per_day"]) == (
+        1200,
+        False,
+        50_000,
+    )
+    assert both.returncode == 0, both.stderr
+    assert "1,200 a minute, 9,000 a day" in both.stdout
+    assert (reset["per_minute"], reset["per_minute_is_default"], reset["per_day"]) == (600, True, 9000)
+    session.expire_all()
+    agent = session.get(Agent, made.agent.id)
+    assert (agent.rate_per_minute, agent.daily_budget) == (None, 9000)
+    events = session.exec(select(SecurityEvent.action).where(SecurityEvent.subject == "support-bot")).all()
+    assert events.count("agent.limits_changed") == 3
+    assert_clean_error(
+        escalq("agent", "limits", "support-bot", "--per-day", "20000000"), "per_day must be 1 to"
+    )
+    assert_clean_error(escalq("agent", "limits", "nobody", "--per-day", "5"), "no agent named")

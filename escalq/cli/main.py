@@ -10,7 +10,7 @@ from escalq.clock import utc_now
 from escalq.config import get_settings
 from escalq.db import session_scope
 from escalq.models import Role
-from escalq.services import agent_secrets, demo, people, vault
+from escalq.services import admin, agent_secrets, demo, people, vault
 
 
 @click.group()
@@ -77,6 +77,45 @@ def agent_rotate_secret(name: str, overlap_hours: float | None, as_json: bool) -
         f"webhook secret of agent {rotated.agent.name} rotated\n"
         f"new webhook secret (shown once): {rotated.secret}\n"
         + (f"deliveries carry both signatures until {until}" if until else "the old secret no longer signs"),
+    )
+
+
+@agent.command("limits")
+@click.argument("name")
+@click.option("--per-minute", type=click.IntRange(min=0), help="Its own rate limit; 0: back to the default.")
+@click.option("--per-day", type=click.IntRange(min=0), help="Its own daily budget; 0: back to the default.")
+@json_option
+@domain_errors
+def agent_limits(name: str, per_minute: int | None, per_day: int | None, as_json: bool) -> None:
+    """Show agent NAME's rate limit and daily budget, or give it its own (left out: unchanged)."""
+    settings = get_settings()
+    with session_scope() as session:
+        found = people.agent_named(session=session, name=name)
+        if per_minute is not None or per_day is not None:
+            found = admin.set_agent_limits(
+                session=session,
+                agent_id=found.id,
+                per_minute=found.rate_per_minute if per_minute is None else per_minute or None,
+                per_day=found.daily_budget if per_day is None else per_day or None,
+                by=None,
+                now=utc_now(),
+            )
+        record = {
+            "name": found.name,
+            "per_minute": found.rate_per_minute or settings.agent_rate_per_minute,
+            "per_day": found.daily_budget or settings.agent_daily_budget,
+            "per_minute_is_default": found.rate_per_minute is None,
+            "per_day_is_default": found.daily_budget is None,
+        }
+
+    def shown(value: object, default: object) -> str:
+        return f"{value:,}" + (" (default)" if default else "")
+
+    emit(
+        as_json,
+        record,
+        f"agent {record['name']}: {shown(record['per_minute'], record['per_minute_is_default'])} a minute, "
+        f"{shown(record['per_day'], record['per_day_is_default'])} a day",
     )
 
 

@@ -4,7 +4,7 @@ import logging
 
 import click
 from redis import Redis
-from rq import Worker
+from rq import SimpleWorker
 from rq_scheduler import Scheduler
 
 from escalq.cli.output import domain_errors
@@ -27,8 +27,12 @@ def worker(burst: bool) -> None:
     vault.require_key()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     connection = _connection()
-    listener = Worker([queue().name], connection=connection)
-    listener.work(burst=burst, with_scheduler=True)
+    # No fork per job (RQ's default Worker forks a child for each one, which then opens its own
+    # PostgreSQL connection): jobs run in this process, reusing its database pool, Redis connection and
+    # webhook connections. A job's timeout still applies (SIGALRM); a process that dies is restarted by
+    # its supervisor, and the task it held is retried once its lease ends.
+    listener = SimpleWorker([queue().name], connection=connection)
+    listener.work(burst=burst, with_scheduler=True, logging_level="WARNING")
 
 
 @click.command("scheduler")

@@ -22,7 +22,9 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlmodel import Field, SQLModel
 
 from escalq.models.columns import TIMESTAMPTZ, EnumText, one_of
-from escalq.models.enums import ActorKind, Priority, Status
+from escalq.models.enums import OPEN_STATUSES, ActorKind, Priority, Status
+
+_OPEN = "(" + ", ".join(f"'{status.value}'" for status in OPEN_STATUSES) + ")"
 
 
 class Escalation(SQLModel, table=True):
@@ -37,6 +39,22 @@ class Escalation(SQLModel, table=True):
         Index("ix_escalations_assigned_to", "assigned_to"),
         Index("ix_escalations_expires_at", "expires_at"),
         Index("ix_escalations_agent_dedupe_key", "source_agent", "dedupe_key"),
+        Index("ix_escalations_agent_issue_key", "source_agent", "issue_key"),
+        # One open escalation per agent and issue: a concurrent repeat collides here and is folded.
+        Index(
+            "uq_escalations_open_repeat_key",
+            "source_agent",
+            "repeat_key",
+            unique=True,
+            postgresql_where=text(f"status IN {_OPEN} AND dedupe_key IS NULL"),
+        ),
+        Index(
+            "uq_escalations_open_dedupe_key",
+            "source_agent",
+            "dedupe_key",
+            unique=True,
+            postgresql_where=text(f"status IN {_OPEN} AND dedupe_key IS NOT NULL"),
+        ),
     )
 
     id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
@@ -69,6 +87,10 @@ class Escalation(SQLModel, table=True):
     fallback: str | None = Field(default=None, sa_type=Text, description="What the agent does if it expires")
     expired_at: datetime | None = Field(default=None, sa_type=TIMESTAMPTZ)
     dedupe_key: str | None = Field(default=None, sa_type=Text)
+    issue_key: str | None = Field(
+        default=None, sa_type=Text, description="The description's words as a digest (services.repeats)"
+    )
+    repeat_key: str | None = Field(default=None, sa_type=Text, description="issue_key and the context")
     repeat_count: int = Field(default=0, sa_column=Column(Integer, nullable=False, server_default=text("0")))
     last_repeated_at: datetime | None = Field(default=None, sa_type=TIMESTAMPTZ)
     loop_suspected: bool = Field(

@@ -3,7 +3,7 @@
 import uuid
 from datetime import datetime
 
-from sqlalchemy import BigInteger, Boolean, CheckConstraint, Column, ForeignKey, Text, Uuid, false
+from sqlalchemy import Boolean, CheckConstraint, Column, ForeignKey, Integer, Text, Uuid, false
 from sqlmodel import Field, SQLModel
 
 from escalq.models.columns import TIMESTAMPTZ, EnumText, one_of
@@ -21,8 +21,6 @@ class Reviewer(SQLModel, table=True):
     role: Role = Field(sa_column=Column(EnumText(Role), nullable=False))
     active: bool = Field(default=True, description="In the round-robin assignment pool")
     on_call: bool = Field(default=False, description="Told about urgent escalations nobody holds")
-    # Round-robin position: the active reviewer with the lowest value is next.
-    assignment_seq: int = Field(default=0, sa_type=BigInteger)
     # The queue opens on "My work" (assigned to them, still open) once they chose it, on any browser.
     opens_my_work: bool = Field(
         default=False, sa_column=Column(Boolean, nullable=False, server_default=false())
@@ -42,6 +40,7 @@ class Agent(SQLModel, table=True):
             "(previous_webhook_secret_encrypted IS NULL) = (previous_webhook_secret_until IS NULL)",
             name="ck_agents_previous_secret_until",
         ),
+        CheckConstraint("rate_per_minute > 0 AND daily_budget > 0", name="ck_agents_limits_positive"),
     )
 
     id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
@@ -56,6 +55,9 @@ class Agent(SQLModel, table=True):
         default=None, sa_type=TIMESTAMPTZ, description="Tripped its rate limit or budget; refused until then"
     )
     throttled_reason: str | None = Field(default=None, sa_type=Text)
+    # Overrides of the settings' per-agent limits; None: the setting.
+    rate_per_minute: int | None = Field(default=None, sa_type=Integer)
+    daily_budget: int | None = Field(default=None, sa_type=Integer)
     created_at: datetime = Field(sa_type=TIMESTAMPTZ)
 
 

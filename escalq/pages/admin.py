@@ -286,6 +286,38 @@ def _rotate_secret(row: rx.Var[AgentRow]) -> rx.Component:
     )
 
 
+def _limits(row: rx.Var[AgentRow]) -> rx.Component:
+    """The agent's own rate limit and daily budget; empty fields fall back to the settings'."""
+    return rx.form(
+        rx.hstack(
+            rx.input(type="hidden", name="agent_id", value=row.id),
+            rx.input(
+                name="per_minute",
+                default_value=row.rate_per_minute,
+                placeholder="default",
+                aria_label="per minute",
+                width="7em",
+                size="1",
+            ),
+            rx.text("/min", size="1"),
+            rx.input(
+                name="per_day",
+                default_value=row.daily_budget,
+                placeholder="default",
+                aria_label="per day",
+                width="8em",
+                size="1",
+            ),
+            rx.text("/day", size="1"),
+            rx.button("Save", size="1", variant="soft", type="submit"),
+            spacing="1",
+            align="center",
+        ),
+        on_submit=AdminState.set_agent_limits,
+        custom_attrs={"data-limits": row.name},
+    )
+
+
 def _agent_row(row: rx.Var[AgentRow]) -> rx.Component:
     return rx.table.row(
         rx.table.row_header_cell(row.name),
@@ -323,6 +355,7 @@ def _agent_row(row: rx.Var[AgentRow]) -> rx.Component:
                 spacing="2",
             )
         ),
+        rx.table.cell(_limits(row)),
         custom_attrs={"data-agent": row.name},
         align="center",
     )
@@ -333,7 +366,7 @@ def _agents() -> rx.Component:
         rx.vstack(
             rx.heading("Agents", size="5"),
             data_table(
-                ["Name", "Key prefix", "Status", "Created", "Webhook secrets", "Actions"],
+                ["Name", "Key prefix", "Status", "Created", "Webhook secrets", "Actions", "Limits"],
                 AdminState.agents,
                 _agent_row,
             ),

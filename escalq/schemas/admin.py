@@ -23,6 +23,8 @@ class AgentRow:
     key_prefixes: str  # comma-joined visible prefixes of the keys that still work
     created_at: str  # ISO 8601
     previous_secret_until: str  # ISO 8601: until then the old webhook secret signs too; "" when it does not
+    rate_per_minute: str  # its own limit, "" for the setting's
+    daily_budget: str  # likewise
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,8 @@ from escalq.models import Agent, ApiKey, Reviewer, Role
 from escalq.schemas.admin import AgentRow, ReviewerRow
 from escalq.services import agent_secrets, lockout, people, pool
 from escalq.services.assignment import lock_pool
-from escalq.services.errors import Conflict, NotFound
+from escalq.services.audit import record_security_event
+from escalq.services.errors import Conflict, Invalid, NotFound
 
 
 def list_reviewers(*, session: Session, now: datetime) -> list[ReviewerRow]:
@@ -51,6 +52,8 @@ def list_agents(*, session: Session, now: datetime) -> list[AgentRow]:
             key_prefixes=", ".join(prefixes.get(a.id, [])),
             created_at=a.created_at.isoformat(),
             previous_secret_until=_iso(agent_secrets.previous_until(a, now)),
+            rate_per_minute=str(a.rate_per_minute or ""),
+            daily_budget=str(a.daily_budget or ""),
         )
         for a in agents
     ]
@@ -136,6 +139,39 @@ def set_agent_disabled(*, session: Session, agent_id: uuid.UUID, disabled: bool)
     agent.disabled = disabled
     session.add(agent)
     session.flush()
+    return agent
+
+
+MAX_PER_MINUTE, MAX_PER_DAY = 100_000, 10_000_000
+
+
+def set_agent_limits(
+    *,
+    session: Session,
+    agent_id: uuid.UUID,
+    per_minute: int | None,
+    per_day: int | None,
+    by: Reviewer | None,
+    now: datetime,
+) -> Agent:
+    """Give the agent its own rate limit and daily budget; None goes back to the setting. Audited."""
+    for value, highest, field in (
+        (per_minute, MAX_PER_MINUTE, "per_minute"),
+        (per_day, MAX_PER_DAY, "per_day"),
+    ):
+        if value is not None and not 1 <= value <= highest:
+            raise Invalid(f"{field} must be 1 to {highest:,} (or empty for the default)", field=field)
+    agent = _agent(session=session, agent_id=agent_id)
+    agent.rate_per_minute, agent.daily_budget = per_minute, per_day
+    session.add(agent)
+    record_security_event(
+        session=session,
+        action="agent.limits_changed",
+        subject=agent.name,
+        by=by,
+        now=now,
+        details={"per_minute": per_minute, "per_day": per_day},
+    )
     return agent
 
 

@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import func
+from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlmodel import Session, col, select
 
 from escalq.models import (
@@ -26,6 +27,8 @@ from escalq.services.auth import Principal, is_supervisor
 from escalq.services.errors import Conflict, Forbidden, Invalid, NotFound
 from escalq.services.limits import admit, check_size
 from escalq.services.outbound import Outbound
+
+_TRIES = 3  # a repeat's open escalation closing between the insert and the fold: insert again
 
 
 @dataclass(frozen=True)
@@ -59,33 +62,52 @@ def create(
     check_size(data, limits=limits)
     if data.webhook_url is not None:
         urls.check_on_create(data.webhook_url, reach=outbound.webhook_reach)
-    repeats.lock_agent(session=session, agent=agent)
-    admit(session=session, agent=agent, limits=limits, now=now)
     expires_at = expiry_for(data, now=now, defaults=outbound.expire_after)
-    existing = repeats.open_repeat(session=session, agent=agent, data=data, threshold=limits.similarity)
-    if existing is not None:
-        _fold(session=session, escalation=existing, agent=agent, data=data, now=now)
-        return Created(escalation=existing, duplicate=True)
-    earlier = repeats.recent_resolution(
-        session=session, agent=agent, data=data, threshold=limits.similarity, since=now - limits.loop_window
-    )
-    escalation = Escalation(
-        source_agent=agent.name,
-        issue_description=data.issue_description,
-        priority=data.priority,
-        context_data=data.context_data,
-        webhook_url=data.webhook_url,
-        status=Status.pending,
-        created_at=now,
-        expires_at=expires_at,
-        fallback=data.fallback,
-        dedupe_key=data.dedupe_key,
-        loop_suspected=earlier is not None,
-        related_to=earlier.id if earlier is not None else None,
-    )
-    session.add(escalation)
-    session.flush()
-    details = {"loop_suspected_of": str(earlier.id)} if earlier is not None else {}
+    admit(session=session, agent=agent, limits=limits, now=now)
+    issue_key = repeats.issue_key(data.issue_description)
+    repeat_key = repeats.repeat_key(data.issue_description, data.context_data)
+    for _ in range(_TRIES):
+        earlier = repeats.prior(
+            session=session,
+            agent=agent,
+            dedupe_key=data.dedupe_key,
+            issue=issue_key,
+            key=repeat_key,
+            since=now - limits.loop_window,
+        )
+        if earlier is not None and earlier.open:
+            existing = repeats.lock_open(session=session, escalation_id=earlier.id)
+            if existing is not None:
+                _fold(session=session, escalation=existing, agent=agent, data=data, now=now)
+                return Created(escalation=existing, duplicate=True)
+            continue  # it closed in between: look again
+        loop_of = earlier.id if earlier is not None else None
+        escalation = _insert(
+            session=session,
+            values={
+                "id": uuid.uuid4(),
+                "source_agent": agent.name,
+                "issue_description": data.issue_description,
+                "priority": data.priority,
+                "context_data": data.context_data,
+                "webhook_url": data.webhook_url,
+                "status": Status.pending,
+                "created_at": now,
+                "expires_at": expires_at,
+                "fallback": data.fallback,
+                "dedupe_key": data.dedupe_key,
+                "issue_key": issue_key,
+                "repeat_key": repeat_key,
+                "loop_suspected": loop_of is not None,
+                "related_to": loop_of,
+            },
+        )
+        if escalation is not None:
+            break
+        # A concurrent request inserted the same repeat first (we waited for its commit): fold into it.
+    else:
+        raise Conflict("an escalation like this one is being opened and closed concurrently; try again")
+    details = {"loop_suspected_of": str(loop_of)} if loop_of is not None else {}
     record_event(
         session=session,
         escalation=escalation,
@@ -99,6 +121,16 @@ def create(
     outbox.record(session=session, kind=TaskKind.categorize, escalation_id=escalation.id, payload={}, now=now)
     notifications.queue_on_create(session=session, escalation=escalation, channels=outbound.channels, now=now)
     return Created(escalation=escalation, duplicate=False)
+
+
+def _insert(*, session: Session, values: dict[str, object]) -> Escalation | None:
+    """Insert the escalation, or None when it collides with an open one of the agent (the unique partial
+    indexes on repeat_key and dedupe_key): a repeat, to be folded. A concurrent insert of the same
+    repeat waits here for the first to commit."""
+    return session.scalars(
+        pg_insert(Escalation).values(**values).on_conflict_do_nothing().returning(Escalation),
+        execution_options={"populate_existing": True},
+    ).first()
 
 
 def _fold(

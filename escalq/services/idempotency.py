@@ -5,6 +5,7 @@ import json
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import text
 from sqlmodel import Session, col, select
 
 from escalq.models import Agent, IdempotencyKey
@@ -19,11 +20,16 @@ def fingerprint(body: dict[str, Any]) -> str:
 
 
 def replay(*, session: Session, agent: Agent, key: str, request_hash: str) -> IdempotencyKey | None:
-    """The stored answer for this key, or None the first time; the caller holds the agent's lock."""
+    """The stored answer for this key, or None the first time.
+
+    Takes a lock on this agent's key until commit, so concurrent retries with it run one after the other
+    (the second replays the first's answer); requests with other keys, or none, never wait for it.
+    """
     if not key or len(key) > MAX_KEY_CHARS:
         raise Invalid(
             f"Idempotency-Key must be 1 to {MAX_KEY_CHARS} characters", field="header.idempotency-key"
         )
+    session.execute(text("SELECT pg_advisory_xact_lock(hashtext(:key))"), {"key": f"idem:{agent.id}:{key}"})
     stored = session.exec(
         select(IdempotencyKey).where(col(IdempotencyKey.agent_id) == agent.id, col(IdempotencyKey.key) == key)
     ).first()

@@ -2,18 +2,19 @@
 
 import json
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from sqlmodel import Session, col, select
 
+from escalq import broker
 from escalq.config import Settings
-from escalq.models import ActorKind, Agent, EscalationEvent
+from escalq.models import Agent
 from escalq.schemas.escalation import EscalationCreate
 from escalq.services.errors import Throttled, TooLarge
+from escalq.services.ratelimit import Counter, Window
 
-# What counts as an attempt: a new escalation, or a repeat folded into an open one.
-ATTEMPTS = ("created", "repeated")
+_LABELS = {timedelta(minutes=1): "per minute", timedelta(days=1): "per day"}
 
 
 @dataclass(frozen=True)
@@ -24,6 +25,8 @@ class Limits:
     per_day: int
     similarity: float
     loop_window: timedelta
+    # Where attempts are counted (a new escalation, or a repeat folded into an open one).
+    counter: Counter = field(default_factory=lambda: Counter(redis=broker.redis))
 
     @classmethod
     def from_settings(cls, settings: Settings) -> "Limits":
@@ -54,49 +57,41 @@ def check_size(data: EscalationCreate, *, limits: Limits) -> None:
         )
 
 
+def windows(*, agent: Agent, limits: Limits) -> tuple[Window, Window]:
+    """The agent's rate limit and daily budget: its own where an admin set them, else the settings'."""
+    return (
+        Window(length=timedelta(minutes=1), allowed=agent.rate_per_minute or limits.per_minute),
+        Window(length=timedelta(days=1), allowed=agent.daily_budget or limits.per_day),
+    )
+
+
 def admit(*, session: Session, agent: Agent, limits: Limits, now: datetime) -> None:
     """Refuse an agent over its rate limit or daily budget, and remember it tripped (the dashboard shows it).
 
-    The caller holds the agent's lock, so concurrent requests count each other.
+    Counted in Redis (constant cost; see services.ratelimit), so concurrent requests count each other
+    without a lock; with Redis down, requests are admitted (and a warning logged).
     """
     if agent.throttled_until is not None and agent.throttled_until > now:
         raise Throttled(
             f"agent {agent.name} is throttled ({agent.throttled_reason}); try again later",
             retry_after_s=_seconds_until(agent.throttled_until, now),
         )
-    for window, allowed, label in (
-        (timedelta(minutes=1), limits.per_minute, "per minute"),
-        (timedelta(days=1), limits.per_day, "per day"),
-    ):
-        attempts = _attempts_since(session=session, agent=agent, since=now - window)
-        if len(attempts) >= allowed:
-            free_at = attempts[len(attempts) - allowed] + window
-            agent.throttled_until = free_at
-            agent.throttled_reason = f"more than {allowed} escalations {label}"
-            session.add(agent)
-            raise Throttled(
-                f"agent {agent.name} made {len(attempts)} escalations in the last {window}; the limit is "
-                f"{allowed} {label}. Repeats of an open escalation count too.",
-                retry_after_s=_seconds_until(free_at, now),
-            )
+    refusal = limits.counter.admit(
+        subject=str(agent.id), windows=windows(agent=agent, limits=limits), now=now
+    )
+    if refusal is not None:
+        allowed, label = refusal.window.allowed, _LABELS[refusal.window.length]
+        agent.throttled_until = refusal.free_at
+        agent.throttled_reason = f"more than {allowed} escalations {label}"
+        session.add(agent)
+        raise Throttled(
+            f"agent {agent.name} made {refusal.attempts} escalations in the last {refusal.window.length}; "
+            f"the limit is {allowed} {label}. Repeats of an open escalation count too.",
+            retry_after_s=_seconds_until(refusal.free_at, now),
+        )
     if agent.throttled_until is not None:
         agent.throttled_until, agent.throttled_reason = None, None
         session.add(agent)
-
-
-def _attempts_since(*, session: Session, agent: Agent, since: datetime) -> list[datetime]:
-    """When this agent's attempts in the window happened, oldest first."""
-    query = (
-        select(EscalationEvent.at)
-        .where(
-            col(EscalationEvent.actor_kind) == ActorKind.agent,
-            col(EscalationEvent.actor_id) == agent.id,
-            col(EscalationEvent.action).in_(ATTEMPTS),
-            col(EscalationEvent.at) > since,
-        )
-        .order_by(col(EscalationEvent.at))
-    )
-    return list(session.exec(query))
 
 
 def _seconds_until(when: datetime, now: datetime) -> int:

@@ -1,22 +1,28 @@
-"""Agents escalating the same issue again: fold repeats of open escalations, flag loops after resolution."""
+"""Agents escalating the same issue again: fold repeats of open escalations, flag loops after resolution.
 
+Exact repeats are found by keys computed here and stored with the escalation: `issue_key`, the
+description up to word order, case and punctuation; `repeat_key`, that and the context. A unique partial
+index over the open escalations (per agent, by `repeat_key` or by `dedupe_key`) makes the database the
+judge, so concurrent creations need no lock: the second insert of a repeat finds the first and folds
+into it. Near repeats of a resolved escalation (alike, not equal) cost the request nothing: the worker
+links and flags them after the fact (`flag_near_loop`, with the categorization task).
+"""
+
+import hashlib
+import json
 import re
-from collections.abc import Iterator
-from datetime import datetime
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
 
 from rapidfuzz import fuzz
-from sqlalchemy import text
 from sqlmodel import Session, col, select
 
 from escalq.models import OPEN_STATUSES, Agent, Escalation, Status
-from escalq.schemas.escalation import EscalationCreate
+from escalq.services.audit import record_event
 
-CANDIDATES = 200  # the most recent ones are enough; an agent with more open is already flooding
-
-
-def lock_agent(*, session: Session, agent: Agent) -> None:
-    """Serialize one agent's creations (until commit), so concurrent repeats see each other."""
-    session.execute(text("SELECT pg_advisory_xact_lock(hashtext(:key))"), {"key": f"agent:{agent.id}"})
+CANDIDATES = 200  # the most recent ones are enough; an agent with more resolved in the window is flooding
 
 
 def same_issue(a: str, b: str, *, threshold: float) -> bool:
@@ -36,60 +42,98 @@ def _normalize(value: str) -> str:
     return " ".join("".join(c if c.isalnum() else " " for c in value.lower()).split())
 
 
-def open_repeat(
-    *, session: Session, agent: Agent, data: EscalationCreate, threshold: float
-) -> Escalation | None:
-    """The agent's open escalation this request repeats: same dedupe_key, else the same description."""
-    if data.dedupe_key is not None:
-        query = select(Escalation).where(
-            col(Escalation.source_agent) == agent.name,
-            col(Escalation.dedupe_key) == data.dedupe_key,
-            col(Escalation.status).in_(OPEN_STATUSES),
+def issue_key(description: str) -> str:
+    """The description's words, sorted, as a digest: equal for the same issue reworded by order, case or
+    punctuation; numbers are words, so "order 1042" and "order 1043" differ, and so do "4,200" and "4200"."""
+    words = sorted(_normalize(description).split())
+    return hashlib.sha256(" ".join(words).encode()).hexdigest()[:32]
+
+
+def repeat_key(description: str, context: dict[str, Any]) -> str:
+    """The issue and its whole context: two open escalations of one agent never share it."""
+    canonical = json.dumps(context, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(f"{issue_key(description)}\n{canonical}".encode()).hexdigest()[:32]
+
+
+@dataclass(frozen=True)
+class Prior:
+    """The escalation a request asks again: open (to fold into) or resolved in the loop window."""
+
+    id: uuid.UUID
+    open: bool
+
+
+def prior(
+    *, session: Session, agent: Agent, dedupe_key: str | None, issue: str, key: str, since: datetime
+) -> Prior | None:
+    """One indexed lookup: the agent's open escalation this request repeats (the same dedupe_key when it
+    has one, else the same issue and context), else its newest one resolved since `since` that it asks
+    again (the same dedupe_key, else the same issue): a suspected loop."""
+    is_open = col(Escalation.status).in_(OPEN_STATUSES)
+    resolved = (col(Escalation.status) == Status.resolved) & (col(Escalation.resolved_at) >= since)
+    if dedupe_key is not None:
+        match = (col(Escalation.dedupe_key) == dedupe_key) & (is_open | resolved)
+    else:
+        match = (col(Escalation.issue_key) == issue) & (
+            (is_open & (col(Escalation.repeat_key) == key)) | resolved
         )
-        return session.exec(query.with_for_update()).first()
-    # Without a dedupe_key only an identical context folds: two cases that read alike stay two.
-    similar = _similar(
-        session=session, agent=agent, data=data, threshold=threshold, statuses=OPEN_STATUSES, since=None
+    query = (
+        select(Escalation.id, is_open)
+        .where(col(Escalation.source_agent) == agent.name, match)
+        .order_by(is_open.desc(), col(Escalation.resolved_at).desc())
+        .limit(1)
     )
-    return next((e for e in similar if e.context_data == data.context_data), None)
+    found = session.exec(query).first()
+    return None if found is None else Prior(id=found[0], open=bool(found[1]))
 
 
-def recent_resolution(
-    *, session: Session, agent: Agent, data: EscalationCreate, threshold: float, since: datetime
-) -> Escalation | None:
-    """A resolved escalation of the agent, since `since`, that this request asks again: a suspected loop."""
-    if data.dedupe_key is not None:
-        query = (
-            select(Escalation)
-            .where(
-                col(Escalation.source_agent) == agent.name,
-                col(Escalation.dedupe_key) == data.dedupe_key,
-                col(Escalation.status) == Status.resolved,
-                col(Escalation.resolved_at) >= since,
-            )
-            .order_by(col(Escalation.resolved_at).desc())
-        )
-        return session.exec(query).first()
-    similar = _similar(
-        session=session, agent=agent, data=data, threshold=threshold, statuses=(Status.resolved,), since=since
-    )
-    return next(similar, None)
-
-
-def _similar(
-    *,
-    session: Session,
-    agent: Agent,
-    data: EscalationCreate,
-    threshold: float,
-    statuses: tuple[Status, ...],
-    since: datetime | None,
-) -> Iterator[Escalation]:
-    """The agent's recent escalations in `statuses` that read like this request, newest first."""
+def lock_open(*, session: Session, escalation_id: uuid.UUID) -> Escalation | None:
+    """The escalation, locked until commit, if it is still open."""
     query = select(Escalation).where(
-        col(Escalation.source_agent) == agent.name, col(Escalation.status).in_(statuses)
+        col(Escalation.id) == escalation_id, col(Escalation.status).in_(OPEN_STATUSES)
     )
-    if since is not None:
-        query = query.where(col(Escalation.resolved_at) >= since)
-    recent = session.exec(query.order_by(col(Escalation.created_at).desc()).limit(CANDIDATES))
-    return (e for e in recent if same_issue(e.issue_description, data.issue_description, threshold=threshold))
+    return session.exec(query.with_for_update(), execution_options={"populate_existing": True}).first()
+
+
+def flag_near_loop(
+    *, session: Session, escalation_id: uuid.UUID, threshold: float, window: timedelta, now: datetime
+) -> uuid.UUID | None:
+    """The worker's half of loop detection: flag an escalation that reads like (not word for word) one of
+    its agent's resolved within `window` before it was created, link it, and audit it. Returns the
+    earlier one's id, or None (nothing like it, already flagged, or identified by its dedupe_key)."""
+    escalation = session.get(Escalation, escalation_id, with_for_update=True)
+    if escalation is None or escalation.loop_suspected or escalation.dedupe_key is not None:
+        return None
+    query = (
+        select(Escalation)
+        .where(
+            col(Escalation.source_agent) == escalation.source_agent,
+            col(Escalation.status) == Status.resolved,
+            col(Escalation.resolved_at) >= escalation.created_at - window,
+            col(Escalation.resolved_at) <= escalation.created_at,
+        )
+        .order_by(col(Escalation.resolved_at).desc())
+        .limit(CANDIDATES)
+    )
+    earlier = next(
+        (
+            e
+            for e in session.exec(query)
+            if same_issue(e.issue_description, escalation.issue_description, threshold=threshold)
+        ),
+        None,
+    )
+    if earlier is None:
+        return None
+    escalation.loop_suspected, escalation.related_to = True, earlier.id
+    session.add(escalation)
+    record_event(
+        session=session,
+        escalation=escalation,
+        action="loop_suspected",
+        from_status=escalation.status,
+        actor=None,
+        now=now,
+        details={"loop_suspected_of": str(earlier.id), "alike": True},
+    )
+    return earlier.id

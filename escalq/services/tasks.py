@@ -6,10 +6,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from escalq.models import Agent, Escalation, Notification, NotificationStatus, Task, TaskKind
-from escalq.services import agent_secrets, categories, notifications, outbox, webhooks
+from escalq.services import agent_secrets, categories, notifications, outbox, repeats, webhooks
 from escalq.services.errors import Misconfigured
 from escalq.services.outbound import Outbound
 
@@ -46,9 +46,11 @@ def run(*, session: Session, task_id: uuid.UUID, config: Outbound, clock: Clock)
 
 
 def _webhook(*, session: Session, task: Task, config: Outbound, clock: Clock) -> datetime | None:
-    escalation = session.get(Escalation, task.escalation_id)
-    assert escalation is not None
-    agent = session.exec(select(Agent).where(Agent.name == escalation.source_agent)).one()
+    agent = session.exec(  # one round trip: only the agent (its secrets) is needed
+        select(Agent)
+        .join(Escalation, col(Escalation.source_agent) == col(Agent.name))
+        .where(col(Escalation.id) == task.escalation_id)
+    ).one()
     attempt = task.attempts
     try:
         secrets = agent_secrets.signing_secrets(agent=agent, now=clock())
@@ -141,6 +143,20 @@ def _categorize(*, session: Session, task: Task, config: Outbound, clock: Clock)
             categories.categorize(
                 session=session, escalation_id=escalation_id, ask=None, source=categories.LOCAL
             )
+            _flag_near_loop(session=session, escalation_id=escalation_id, config=config, clock=clock)
         return retry_at
+    _flag_near_loop(session=session, escalation_id=escalation_id, config=config, clock=clock)
     outbox.succeed(session=session, task=task, now=clock())
     return None
+
+
+def _flag_near_loop(*, session: Session, escalation_id: uuid.UUID, config: Outbound, clock: Clock) -> None:
+    """Once per escalation, with its categorization: the near-repeat loop check the request left out."""
+    limits = config.limits
+    repeats.flag_near_loop(
+        session=session,
+        escalation_id=escalation_id,
+        threshold=limits.similarity,
+        window=limits.loop_window,
+        now=clock(),
+    )

@@ -6,6 +6,7 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
 import httpx
@@ -134,6 +135,13 @@ def redeliver(*, session: Session, escalation_id: uuid.UUID, now: datetime) -> T
     )
 
 
+@lru_cache(maxsize=8)
+def _client(timeout_s: float, reach: Reach) -> httpx.Client:
+    """One client per process and policy, so deliveries reuse open connections to a receiver; every new
+    connection is still checked and pinned by `reach`, and a reused one goes where it was checked."""
+    return http.client(timeout_s=timeout_s, gate=reach)
+
+
 def send(
     *,
     url: str,
@@ -160,10 +168,7 @@ def send(
     }
     try:
         target(url)
-        with (
-            http.client(timeout_s=timeout_s, gate=reach) as client,
-            client.stream("POST", url, content=data, headers=headers) as r,
-        ):
+        with _client(timeout_s, reach).stream("POST", url, content=data, headers=headers) as r:
             excerpt = next(r.iter_bytes(EXCERPT_BYTES), b"")[:EXCERPT_BYTES].decode("utf-8", "replace")
             return result(http_status=r.status_code, excerpt=excerpt, error=None)
     except UnsafeUrl as error:

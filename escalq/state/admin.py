@@ -46,6 +46,16 @@ def _hours(text: str) -> float:
         raise Invalid(f"{text!r} is not a number of hours") from None
 
 
+def _limit(text: str, field: str) -> int | None:
+    """A limit typed into the form: a whole number, or nothing for the setting's."""
+    text = text.strip().replace(",", "").replace("_", "")
+    if not text:
+        return None
+    if not text.isdigit():
+        raise Invalid(f"{field} must be a whole number, or empty for the default", field=field)
+    return int(text)
+
+
 def _tables(session: Session) -> tuple[list[ReviewerRow], list[AgentRow]]:
     now = utc_now()
     return admin.list_reviewers(session=session, now=now), admin.list_agents(session=session, now=now)
@@ -238,6 +248,25 @@ class AdminState(AuthState):
         name = await self._act(work)
         if name is not None:
             self.notice = f"{name} is {'disabled' if disabled else 'enabled'}."
+
+    @rx.event
+    async def set_agent_limits(self, form: dict[str, str]):
+        """The agent's own rate limit and daily budget (empty: the setting's)."""
+
+        def work(session: Session, by: Reviewer) -> str:
+            agent = admin.set_agent_limits(
+                session=session,
+                agent_id=_id(form.get("agent_id", ""), "agent"),
+                per_minute=_limit(form.get("per_minute", ""), "per_minute"),
+                per_day=_limit(form.get("per_day", ""), "per_day"),
+                by=by,
+                now=utc_now(),
+            )
+            return agent.name
+
+        name = await self._act(work)
+        if name is not None:
+            self.notice = f"Limits of {name} saved."
 
     @rx.event
     async def rotate_key(self, agent_id: str):

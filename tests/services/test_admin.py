@@ -5,17 +5,18 @@ import uuid
 import pytest
 from sqlmodel import select
 
-from escalq.models import ApiKey, Role
+from escalq.models import ApiKey, Role, SecurityEvent
 from escalq.schemas.admin import AgentRow, ReviewerRow
 from escalq.services.admin import (
     list_agents,
     list_reviewers,
     rotate_agent_key,
     set_agent_disabled,
+    set_agent_limits,
     set_reviewer_flags,
 )
 from escalq.services.auth import authenticate
-from escalq.services.errors import Conflict, NotFound, Unauthorized
+from escalq.services.errors import Conflict, Invalid, NotFound, Unauthorized
 from escalq.services.secrets import key_prefix
 from tests.factories import make_agent, make_reviewer
 
@@ -50,6 +51,8 @@ def test_list_agents_shows_live_key_prefixes_and_status(session, now):
         key_prefixes=fresh.prefix,
         created_at=alpha.agent.created_at.isoformat(),
         previous_secret_until="",
+        rate_per_minute="",
+        daily_budget="",
     )
     assert rows[1].disabled and rows[1].key_prefixes == key_prefix(beta.api_key)
 
@@ -154,3 +157,21 @@ def test_unknown_ids_are_not_found(session, now):
         set_agent_disabled(session=session, agent_id=missing, disabled=True)
     with pytest.raises(NotFound):
         rotate_agent_key(session=session, agent_id=missing, now=now)
+
+
+def test_an_agents_limits_are_set_validated_and_audited(session, now):
+    admin_ = make_reviewer(session, "admin@example.com", role=Role.admin).reviewer
+    agent = make_agent(session, "alpha").agent
+
+    changed = set_agent_limits(
+        session=session, agent_id=agent.id, per_minute=1200, per_day=None, by=admin_, now=now
+    )
+    with pytest.raises(Invalid) as caught:
+        set_agent_limits(session=session, agent_id=agent.id, per_minute=0, per_day=None, by=admin_, now=now)
+
+    assert (changed.rate_per_minute, changed.daily_budget) == (1200, None)
+    assert caught.value.field == "per_minute"
+    (row,) = list_agents(session=session, now=now)
+    assert (row.rate_per_minute, row.daily_budget) == ("1200", "")
+    (event,) = session.exec(select(SecurityEvent).where(SecurityEvent.action == "agent.limits_changed")).all()
+    assert (event.subject, event.details) == ("alpha", {"per_minute": 1200, "per_day": None})

@@ -1,9 +1,12 @@
 """Per-agent rate limit and daily budget, and the size limits, called directly with an injected clock."""
 
+import logging
+import uuid
 from dataclasses import replace
 from datetime import timedelta
 
 import pytest
+from redis import Redis
 from sqlalchemy import func
 from sqlmodel import select
 
@@ -14,7 +17,10 @@ from escalq.services.errors import Throttled, TooLarge
 from escalq.services.limits import Limits
 from escalq.services.notifications import Channels
 from escalq.services.outbound import Outbound
+from escalq.services.ratelimit import Counter
+from tests.concurrency import at_once
 from tests.factories import make_agent
+from tests.net import free_port
 
 SECOND = timedelta(seconds=1)
 LIMITS = Limits(
@@ -208,3 +214,48 @@ def test_an_oversized_request_is_not_an_attempt(session, now):
 
     for n in range(3):
         send(session, agent, n, now=now)
+
+
+def test_an_agents_own_limits_override_the_settings(session, now):
+    agent = make_agent(session).agent
+    agent.rate_per_minute, agent.daily_budget = 2, 5
+    session.add(agent)
+    session.commit()
+    for n in range(2):
+        send(session, agent, n, now=now + n * SECOND)
+
+    error = refused(session, agent, 2, now=now + 2 * SECOND)
+
+    assert "the limit is 2 per minute" in error.message
+    assert error.retry_after_s == 58
+    assert limits.windows(agent=agent, limits=LIMITS)[1].allowed == 5
+
+
+def test_with_redis_down_creates_are_admitted_and_a_warning_logged(session, now, caplog):
+    agent = make_agent(session).agent
+    unreachable = Counter(redis=lambda: Redis(port=free_port(), socket_connect_timeout=0.5))
+    config = outbound(per_minute=1, counter=unreachable)
+
+    with caplog.at_level(logging.WARNING, logger="escalq.services.ratelimit"):
+        made = [send(session, agent, n, now=now, config=config) for n in range(3)]
+
+    assert [m.duplicate for m in made] == [False, False, False]
+    assert row_count(session) == 3
+    assert "rate limit not checked" in caplog.text
+
+
+def test_concurrent_attempts_are_counted_without_a_lock(session, now):
+    agent = make_agent(session).agent
+
+    def attempt(own) -> bool:
+        try:
+            send(own, own.get(Agent, agent.id), 0, now=now, description=f"Case {uuid.uuid4()}")
+        except Throttled:
+            own.rollback()
+            return False
+        return True
+
+    admitted = at_once(attempt, count=8)
+
+    assert sorted(admitted) == [False] * 5 + [True] * 3
+    assert row_count(session) == 3

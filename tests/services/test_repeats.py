@@ -5,12 +5,13 @@ from typing import Any
 
 import pytest
 from sqlalchemy import func
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 
 from escalq.config import get_settings
-from escalq.models import ActorKind, Escalation, EscalationEvent, Priority, Status, Task
+from escalq.models import ActorKind, Escalation, EscalationEvent, Priority, Status, Task, TaskKind
 from escalq.schemas.escalation import EscalationCreate
-from escalq.services import escalations, repeats
+from escalq.services import escalations, repeats, tasks
 from escalq.services.escalations import Created
 from escalq.services.outbound import configured
 from tests.factories import make_agent, make_resolved_escalation, make_reviewer
@@ -286,3 +287,59 @@ def test_a_repeat_with_a_higher_priority_raises_the_open_one(session, now):
     assert again.escalation.priority == Priority.urgent
     (repeated,) = events(session, first.escalation, "repeated")
     assert repeated.details["priority_raised_from"] == "medium"
+
+
+def test_a_near_repeat_of_a_resolution_is_flagged_by_the_worker(session, now):
+    agent = make_agent(session).agent
+    reviewer = make_reviewer(session).reviewer
+    resolved = make_resolved_escalation(session, agent, reviewer, description=DESCRIPTION, now=now)
+    worded = "Refund of 240 EUR for order 1042 exceeds my limits"
+
+    again = send(session, agent, worded, now=now + MINUTE)
+
+    assert (again.duplicate, again.escalation.loop_suspected) == (False, False)  # not word for word
+    categorize = session.exec(
+        select(Task).where(Task.escalation_id == again.escalation.id, Task.kind == TaskKind.categorize)
+    ).one()
+    tasks.run(session=session, task_id=categorize.id, config=configured(), clock=lambda: now + 2 * MINUTE)
+    session.commit()
+    session.refresh(again.escalation)
+    assert (again.escalation.loop_suspected, again.escalation.related_to) == (True, resolved.id)
+    (flagged,) = events(session, again.escalation, "loop_suspected")
+    assert flagged.details == {"loop_suspected_of": str(resolved.id), "alike": True}
+
+
+def test_the_worker_leaves_a_different_case_alone(session, now):
+    agent = make_agent(session).agent
+    reviewer = make_reviewer(session).reviewer
+    make_resolved_escalation(session, agent, reviewer, description=DESCRIPTION, now=now)
+    other = send(session, agent, "Refund of 240 EUR for order 1043 exceeds my limits", now=now + MINUTE)
+
+    flagged = repeats.flag_near_loop(
+        session=session,
+        escalation_id=other.escalation.id,
+        threshold=90,
+        window=timedelta(minutes=60),
+        now=now + 2 * MINUTE,
+    )
+
+    assert flagged is None
+    assert events(session, other.escalation, "loop_suspected") == []
+
+
+def test_two_open_escalations_of_an_agent_never_share_a_repeat_key(session, now):
+    agent = make_agent(session).agent
+    first = send(session, agent, now=now)
+    twin = Escalation(
+        source_agent=agent.name,
+        issue_description=DESCRIPTION,
+        priority=Priority.medium,
+        status=Status.pending,
+        created_at=now,
+        issue_key=first.escalation.issue_key,
+        repeat_key=first.escalation.repeat_key,
+    )
+    session.add(twin)
+
+    with pytest.raises(IntegrityError, match="uq_escalations_open_repeat_key"):
+        session.flush()

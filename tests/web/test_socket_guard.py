@@ -71,6 +71,9 @@ def _plausible(world: dict[str, Any]) -> dict[str, Any]:
             "reason": "takeover",
             "start": "2026-11-01",
             "end": "2026-11-30",
+            "agent_id": world["agent"],
+            "per_minute": "5",
+            "per_day": "7",
         },
     }
 

@@ -19,7 +19,7 @@ from escalq.schemas.escalation import (
     ResolveIn,
 )
 from escalq.schemas.inputs import NOT_BLANK, UtcDatetime
-from escalq.services import escalations, idempotency, repeats, webhooks
+from escalq.services import escalations, idempotency, webhooks
 from escalq.services.errors import Throttled
 from escalq.services.listing import CURSOR_PATTERN, EscalationFilter, Order, SortKey, list_page
 from escalq.services.outbound import configured
@@ -77,7 +77,6 @@ def create_escalation(
     """Open an escalation for a human (agent key); it is assigned round-robin when anyone is active."""
     now, request_hash = utc_now(), idempotency.fingerprint(body.model_dump(mode="json", exclude_unset=True))
     if idempotency_key is not None:
-        repeats.lock_agent(session=session, agent=agent)
         stored = idempotency.replay(
             session=session, agent=agent, key=idempotency_key, request_hash=request_hash
         )

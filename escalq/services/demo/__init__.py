@@ -14,7 +14,7 @@ from sqlmodel import Session, func, select
 from escalq.config import Settings, get_settings
 from escalq.integrations import email
 from escalq.models import Escalation, Reviewer, Role
-from escalq.services import notifications, oncall, timeouts
+from escalq.services import assignment, notifications, oncall, timeouts
 from escalq.services.demo import bulk, history, stories
 from escalq.services.demo.catalog import AGENTS, DEMO_PASSWORD, DEMO_REVIEWERS, MAIN_AGENT
 from escalq.services.outbound import Outbound, configured, expiry_defaults
@@ -79,7 +79,8 @@ def seed(*, session: Session, now: datetime, seed: int = SEED) -> DemoSeed:
         start=start,
         now=now,
     )
-    session.flush()  # the reviewers' round-robin positions, before the stories assign more
+    session.flush()  # the people, before the bulk rows that name them
+    assignment.restart_rotation(session=session)  # the stories' assignments, the same on every seed
     for table in (rows.escalations, rows.events, rows.tasks, rows.notifications, rows.deliveries):
         bulk.insert_all(session=session, rows=table)
     cast = stories.Cast(agents=agents, urls=AGENTS, riley=riley, sam=sam, outbound=_outbound(settings))

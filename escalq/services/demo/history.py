@@ -23,7 +23,7 @@ from escalq.models import (
     Status,
     TaskKind,
 )
-from escalq.services import categories, notifications, timeouts, webhooks
+from escalq.services import categories, notifications, repeats, timeouts, webhooks
 from escalq.services.audit import SYSTEM
 from escalq.services.demo import outbox_rows, timing
 from escalq.services.demo.catalog import NOTES, PRIORITIES, RESOLUTION_WEIGHTS, TEMPLATES, Template
@@ -86,8 +86,6 @@ def simulate(*, rng: random.Random, staff: Staff, settings: Settings, start: dat
         turn += 1
         rounds[reviewer.id] = turn
         _assign(life, reviewer)
-    for reviewer in staff.pool:
-        reviewer.assignment_seq = rounds[reviewer.id]
     failed_one = False
     for life in lives:
         gave_up = _live(
@@ -121,11 +119,12 @@ def _open(
     priority = rng.choices(PRIORITIES, weights=template.weights)[0]
     agent = staff.agents[template.agent]
     description = template.text.format(n=number)
+    context = template.context(rng, number)
     escalation = Escalation(
         source_agent=agent.name,
         issue_description=description,
         priority=priority,
-        context_data=template.context(rng, number),
+        context_data=context,
         status=Status.pending,
         created_at=at,
         webhook_url=staff.webhook_urls[agent.name],
@@ -133,6 +132,8 @@ def _open(
         fallback=template.fallback,
         category=categories.local_category(description),
         category_source=categories.LOCAL,
+        issue_key=repeats.issue_key(description),
+        repeat_key=repeats.repeat_key(description, context),
     )
     life = _Life(escalation=escalation, template=template, assign_at=timing.pool_opens(at, now=now))
     _event(life, at, "created", None, Status.pending, actor=agent)

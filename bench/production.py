@@ -1,0 +1,221 @@
+"""Production load, one table: creates, claims and the worker, each beside a ceiling measured in this run.
+
+Ceilings: pgbench running the same SQL transaction (creates, claims) on the same server and table, and
+RQ's no-op job on the same worker class (the worker). Targets (issue 10): create at 8 connections at
+least 0.10x its pgbench ceiling, p99 at most 100 ms at half that rate, 1 agent within 20% of 8 agents;
+at least 100 webhook deliveries a second from one worker, at least half RQ's no-op job rate; resolve ->
+webhook received p95 at most 1 s at 20 resolutions a second. Load runs on loopback, bounded in time.
+"""
+
+import os
+import statistics
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import httpx
+from sqlalchemy import func
+from sqlmodel import col, select
+
+from bench import claim, create, worker
+from bench.load import Run, paced
+from bench.server import WORKERS, serve_backend
+from escalq.clock import utc_now
+from escalq.config import get_settings
+from escalq.db import new_session
+from escalq.models import Escalation
+from escalq.services import people
+from escalq.services.outbound import configured
+
+SECTIONS = ("create", "claim", "worker")
+WORKER_JOBS = 500
+RESOLVE_RATE = 20.0
+
+
+@dataclass(frozen=True)
+class Row:
+    name: str
+    value: str
+    ceiling: str
+    ratio: float | None
+    target: str
+    met: bool | None  # None: shown for information
+
+
+def run(*, database_url: str, sections: set[str], seconds: float) -> list[Row]:
+    """Every asked-for section's rows, in order."""
+    os.environ["ESCALQ_ALLOW_PRIVATE_WEBHOOKS"] = "true"  # the webhook receivers listen on 127.0.0.1
+    get_settings.cache_clear()
+    configured.cache_clear()
+    now = utc_now()
+    with new_session() as session:
+        fleet = create.make_fleet(session=session, now=now)
+        people.create_reviewer(
+            session=session,
+            email="bench-manager@bench.example",
+            display_name="Bench manager",
+            password="bench-password-not-secret",
+            role=people.Role.manager,
+            active=False,
+            now=now,
+        )
+        manager_key = people.issue_reviewer_key(
+            session=session, email="bench-manager@bench.example", now=now
+        )[1]
+        session.commit()
+    rows: list[Row] = []
+    with serve_backend() as base_url:
+        if "create" in sections:
+            rows += _creates(database_url=database_url, base_url=base_url, keys=fleet.keys, seconds=seconds)
+        if "claim" in sections:
+            rows += _claims(database_url=database_url, base_url=base_url, seconds=seconds)
+        if "worker" in sections:
+            rows += _worker(base_url=base_url, agent_key=fleet.keys[0], manager_key=manager_key)
+    return rows
+
+
+def _api_rows() -> int:
+    with new_session() as session:
+        query = (
+            select(func.count())
+            .select_from(Escalation)
+            .where(col(Escalation.issue_description).like("bench %"))
+        )
+        return int(session.exec(query).one())
+
+
+def _creates(*, database_url: str, base_url: str, keys: list[str], seconds: float) -> list[Row]:
+    ceilings = {c: create.ceiling(database_url=database_url, clients=c, seconds=seconds) for c in (8, 32)}
+    rows = []
+    runs: dict[tuple[int, int], Run] = {}
+    for connections, agents in ((8, 8), (32, 8), (8, 1)):
+        before = _api_rows()
+        result = create.create_load(
+            base_url=base_url, keys=keys[:agents], connections=connections, seconds=seconds
+        )
+        made = _api_rows() - before
+        runs[connections, agents] = result
+        ratio = result.per_s / ceilings[connections]
+        goal = connections == 8 and agents == 8
+        rows.append(
+            Row(
+                name=f"create, {connections} connections, {agents} agent{'s' if agents > 1 else ''}",
+                value=f"{result.per_s:,.0f}/s  p50 {result.p50_ms:.0f} p95 {result.p95_ms:.0f} "
+                f"p99 {result.p99_ms:.0f} ms  errors {result.errors}  "
+                f"rows {made:,}, 201s {result.count(201):,}",
+                ceiling=f"pgbench {ceilings[connections]:,.0f}/s",
+                ratio=ratio,
+                target=">= 0.10x" if goal else "",
+                # Rows may exceed the 201s wrk counted: it stops counting with requests still in flight.
+                met=(ratio >= 0.10 and made >= result.count(201)) if goal else None,
+            )
+        )
+    one, eight = runs[8, 1].per_s, runs[8, 8].per_s
+    rows.append(
+        Row(
+            name="create, 1 agent vs 8 agents (8 connections)",
+            value=f"{one:,.0f}/s vs {eight:,.0f}/s",
+            ceiling="",
+            ratio=one / eight if eight else 0.0,
+            target="within 20%",
+            met=abs(one - eight) <= 0.2 * eight,
+        )
+    )
+    rate = 0.05 * ceilings[8]  # half of the target rate, 0.10x the ceiling
+    counter = iter(range(10**9))
+
+    def send(client: httpx.Client, n: int) -> int:
+        response = client.post(
+            f"{base_url}/api/escalations",
+            headers={"Authorization": f"Bearer {keys[n % len(keys)]}"},
+            json={
+                "issue_description": f"bench paced {next(counter)} {n} needs a human",
+                "priority": "medium",
+            },
+        )
+        return response.status_code
+
+    steady = paced(send=send, rate=rate, seconds=seconds)
+    rows.append(
+        Row(
+            name=f"create at {rate:,.0f}/s steady (0.05x the ceiling)",
+            value=f"p50 {steady.p50_ms:.0f} p95 {steady.p95_ms:.0f} p99 {steady.p99_ms:.0f} ms  "
+            f"errors {steady.errors}",
+            ceiling="",
+            ratio=None,
+            target="p99 <= 100 ms",
+            met=steady.p99_ms <= 100 and steady.errors == 0,
+        )
+    )
+    return rows
+
+
+def _claims(*, database_url: str, base_url: str, seconds: float) -> list[Row]:
+    with new_session() as session:
+        claimers = claim.prepare(session=session, agent="load-agent-7", now=utc_now())
+    ceiling = claim.ceiling(database_url=database_url, clients=8, seconds=seconds)
+    result = claim.claim_load(base_url=base_url, claimers=claimers, connections=8, seconds=seconds)
+    return [
+        Row(
+            name=f"claim, 8 reviewers, 8 connections, {claim.OPEN_ROWS:,} open",
+            value=f"{result.per_s:,.0f}/s  p50 {result.p50_ms:.0f} p95 {result.p95_ms:.0f} "
+            f"p99 {result.p99_ms:.0f} ms  errors {result.errors}",
+            ceiling=f"pgbench {ceiling:,.0f}/s",
+            ratio=result.per_s / ceiling,
+            target="",
+            met=None,
+        )
+    ]
+
+
+def _worker(*, base_url: str, agent_key: str, manager_key: str) -> list[Row]:
+    noop = worker.noop_jobs_per_s(count=WORKER_JOBS)
+    with new_session() as session:
+        deliveries = worker.deliveries_per_s(session=session, agent_name="load-agent-0", count=WORKER_JOBS)
+    latencies = sorted(
+        worker.resolve_latency(
+            base_url=base_url, agent_key=agent_key, manager_key=manager_key, rate=RESOLVE_RATE, seconds=10
+        )
+    )
+    p50 = statistics.median(latencies) * 1000 if latencies else float("inf")
+    p95 = latencies[int(0.95 * (len(latencies) - 1))] * 1000 if latencies else float("inf")
+    received = len(latencies)
+    return [
+        Row(
+            name=f"worker: webhook deliveries, one process, {WORKER_JOBS} queued",
+            value=f"{deliveries:,.0f}/s",
+            ceiling=f"RQ no-op {noop:,.0f}/s",
+            ratio=deliveries / noop if noop else 0.0,
+            target=">= 100/s, >= 0.5x",
+            met=deliveries >= 100 and deliveries >= 0.5 * noop,
+        ),
+        Row(
+            name=f"resolve -> webhook received at {RESOLVE_RATE:.0f}/s",
+            value=f"p50 {p50:.0f} p95 {p95:.0f} ms  received {received} of {int(RESOLVE_RATE * 10)}",
+            ceiling="",
+            ratio=None,
+            target="p95 <= 1000 ms",
+            met=p95 <= 1000 and received == int(RESOLVE_RATE * 10),
+        ),
+    ]
+
+
+def report(rows: list[Row], *, echo: Callable[[str], None]) -> bool:
+    """Print the table; True when a target was missed."""
+    echo(f"\nproduction load (API: uvicorn, {WORKERS} worker processes; worker: escalq worker)")
+    width = max(len(row.name) for row in rows)
+    value_width = max(len(row.value) for row in rows)
+    echo(
+        f"{'figure':<{width}}  {'measured':<{value_width}}  {'ceiling':<18} {'ratio':>6}  "
+        f"{'target':<18} result"
+    )
+    echo("-" * (width + value_width + 60))
+    missed = False
+    for row in rows:
+        ratio = f"{row.ratio:.3f}" if row.ratio is not None else ""
+        result = "information" if row.met is None else ("met" if row.met else "MISSED")
+        missed |= row.met is False
+        echo(
+            f"{row.name:<{width}}  {row.value:<{value_width}}  {row.ceiling:<18} {ratio:>6}  "
+            f"{row.target:<18} {result}"
+        )
+    return missed
