@@ -11,6 +11,7 @@ from escalq.clock import utc_now
 from escalq.models import Priority
 from escalq.services import escalations, handback, priorities
 from escalq.services.errors import DomainError
+from escalq.state import live
 from escalq.state.base import AuthState, in_session
 
 RESOLUTIONS = ["approved", "rejected", "answered", "other"]
@@ -46,7 +47,11 @@ class EscalationActions(AuthState):
         return self.asking_id != ""
 
     async def refresh(self) -> None:
-        """Reload what the page shows; pages override it."""
+        """Reload what the page shows. Reflex runs the inherited actions on this class, not on the page's
+        state, so this reaches the page state the tab's on_load registered; pages override it."""
+        page = live.watched(self.router.session.client_token)
+        if page is not None and page is not type(self):
+            await (await self.get_state(page)).refresh()
 
     def take_alerts(self) -> list[EventSpec]:
         """Browser notifications a refresh found, for the live feed to send; pages that alert override it."""

@@ -23,6 +23,11 @@ def watch(client_token: str, state: type[Any]) -> None:
         _watchers[client_token] = state
 
 
+def watched(client_token: str) -> type[Any] | None:
+    """The page state this tab refreshes on a change, or None when it watches nothing."""
+    return _watchers.get(client_token)
+
+
 async def fan_out(app: rx.App) -> None:
     """Lifespan task: refresh every watching tab on each change the process's shared feed announces."""
     async with feed.current().watching() as changed:
