@@ -4,10 +4,10 @@ from urllib.parse import parse_qsl
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from escalq.api.json_input import InputError, body_errors, text_errors
 from escalq.api.limits import read_body, replay
 from escalq.api.problems import field_name, invalid
 from escalq.schemas.problem import FieldProblem
+from escalq.services.json_input import InputError, body_errors, text_errors
 
 
 class InputGuard:

@@ -29,6 +29,7 @@ from escalq.config import get_settings
 from escalq.db import session_scope
 from escalq.models import Reviewer, Role
 from escalq.services import oncall, sessions
+from escalq.services.json_input import value_errors
 
 F = TypeVar("F", bound=Callable[..., Any])
 T = TypeVar("T")
@@ -210,6 +211,14 @@ class SessionGuard(rx.Middleware):
     """Checks the session and role on the server before any event handler runs."""
 
     async def preprocess(self, app: rx.App, state: BaseState, event: Event) -> StateUpdate | None:
+        unstorable = value_errors(event.payload, ())
+        if unstorable:
+            # What PostgreSQL cannot store never reaches a handler; the form keeps what was typed.
+            first = unstorable[0]
+            where = ".".join(map(str, first.loc)) or "the input"
+            return StateUpdate(
+                events=Event.from_event_type(rx.toast.error(f"Not sent: {where} {first.message}."))
+            )
         state_name, _, name = event.name.rpartition(".")
         try:
             state_cls = rx.State.get_class_substate(state_name)

@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from escalq.api.json_input import body_errors
+from escalq.services.json_input import body_errors
 
 
 def errors(document: str, max_depth: int = 4) -> list[tuple[tuple, str]]:

@@ -291,3 +291,17 @@ def test_the_running_backend_grants_cors_to_its_own_origin_only(backend):
     assert "access-control-allow-origin" not in foreign.headers
     assert "access-control-allow-origin" not in ping.headers
     assert own.headers["access-control-allow-origin"] == backend.url
+
+
+def test_input_postgresql_cannot_store_is_refused_before_any_handler(world, tabs):
+    """A NUL in a form (here the public sign-in form) never reaches a handler or the database."""
+    tab = tabs()
+    tab.hydrate("/login")
+    before = _rows()
+    form = {"email": "rev@example.com\x00", "password": PASSWORD}
+    tab.send(found_named("LoginState", "submit").event_name, {"form": form}, "/login", {"next": "/"})
+
+    tab.wait_until(lambda: "Not sent" in tab.text(), what="the refusal of the NUL")
+    assert "form.email must not contain NUL" in tab.text()
+    assert tab.redirects() == [], "not signed in"
+    assert _rows() == before, "no failed attempt was counted either"

@@ -65,7 +65,7 @@ def body_errors(body: bytes, *, max_depth: int) -> list[InputError]:
         return [InputError(("body",), f"JSON decode error: {error}", "json_invalid")]
     if not numbers.infinite and _NUL_OR_SURROGATE_ESCAPE.search(text) is None:
         return []  # nothing to find: skip the walk, which is the slow part for big bodies
-    return list(islice(_value_errors(document), MAX_ERRORS))
+    return value_errors(document)
 
 
 class _Numbers:
@@ -117,9 +117,14 @@ def _key(token: str) -> str:
         return token[1:-1]
 
 
-def _value_errors(document: Any) -> Iterator[InputError]:
-    """Every NUL, lone surrogate and non-finite number in a parsed body, in document order (no recursion)."""
-    stack: list[tuple[Any, Loc]] = [(document, ("body",))]
+def value_errors(document: Any, loc: Loc = ("body",)) -> list[InputError]:
+    """The first NULs, lone surrogates and non-finite numbers in parsed input (a body, a web-app event)."""
+    return list(islice(_value_errors(document, loc), MAX_ERRORS))
+
+
+def _value_errors(document: Any, root: Loc) -> Iterator[InputError]:
+    """Every NUL, lone surrogate and non-finite number in `document`, in document order (no recursion)."""
+    stack: list[tuple[Any, Loc]] = [(document, root)]
     while stack:
         value, loc = stack.pop()
         if isinstance(value, str):
