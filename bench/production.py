@@ -18,7 +18,7 @@ from sqlmodel import col, select
 
 from bench import claim, create, worker
 from bench.load import Run, paced
-from bench.server import WORKERS, serve_backend
+from bench.server import SERVER, serve_backend
 from escalq.clock import utc_now
 from escalq.config import get_settings
 from escalq.db import new_session
@@ -201,7 +201,7 @@ def _worker(*, base_url: str, agent_key: str, manager_key: str) -> list[Row]:
 
 def report(rows: list[Row], *, echo: Callable[[str], None]) -> bool:
     """Print the table; True when a target was missed."""
-    echo(f"\nproduction load (API: uvicorn, {WORKERS} worker processes; worker: escalq worker)")
+    echo(f"\nproduction load (app: {SERVER}; worker: escalq worker)")
     width = max(len(row.name) for row in rows)
     value_width = max(len(row.value) for row in rows)
     echo(

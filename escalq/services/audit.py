@@ -20,8 +20,11 @@ def record_event(
     actor: Principal | None,
     now: datetime,
     details: dict[str, Any] | None = None,
+    to_status: Status | None = None,
 ) -> EscalationEvent:
-    """Append an event for the escalation's move from `from_status` to its current status."""
+    """Append an event for the escalation's move from `from_status` to `to_status` (default: its current
+    status). Written at the session's next flush, with whatever else the transaction adds: a create's
+    events and tasks then cost one statement per table."""
     event = EscalationEvent(
         escalation_id=escalation.id,
         at=now,
@@ -30,11 +33,10 @@ def record_event(
         actor_name=SYSTEM if actor is None else actor.name,
         action=action,
         from_status=from_status,
-        to_status=escalation.status,
+        to_status=to_status or escalation.status,
         details=details or {},
     )
     session.add(event)
-    session.flush()
     return event
 
 

@@ -3,7 +3,7 @@
 import uuid
 from dataclasses import dataclass
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from escalq.models import ActorKind, Agent, ApiKey, Reviewer, Role
 from escalq.services.errors import Forbidden, Unauthorized
@@ -46,17 +46,20 @@ def authenticate(*, session: Session, api_key: str | None) -> Principal:
     """Resolve a presented key; missing, unknown, revoked or disabled keys are all Unauthorized."""
     if not api_key:
         raise Unauthorized("an API key is required (Authorization: Bearer <key> or X-API-Key: <key>)")
-    stored = session.exec(
-        select(ApiKey).where(ApiKey.prefix == key_prefix(api_key), ApiKey.revoked_at.is_(None))  # type: ignore[union-attr]
+    # One round trip: the key with its owner (every API request pays for this).
+    found = session.exec(
+        select(ApiKey, Agent, Reviewer)
+        .outerjoin(Agent, col(Agent.id) == col(ApiKey.agent_id))
+        .outerjoin(Reviewer, col(Reviewer.id) == col(ApiKey.reviewer_id))
+        .where(ApiKey.prefix == key_prefix(api_key), col(ApiKey.revoked_at).is_(None))
     ).first()
-    if stored is None or not key_matches(api_key, stored.key_hash):
+    if found is None or not key_matches(api_key, found[0].key_hash):
         raise Unauthorized("the API key is not valid")
+    stored, agent, reviewer = found
     if stored.agent_id is not None:
-        agent = session.get(Agent, stored.agent_id)
         if agent is None or agent.disabled:
             raise Unauthorized("the agent behind this API key is disabled")
         return Principal(agent=agent)
-    reviewer = session.get(Reviewer, stored.reviewer_id)
     if reviewer is None:
         raise Unauthorized("the API key is not valid")
     if reviewer.disabled_at is not None:

@@ -4,7 +4,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import func
+from sqlalchemy import exists, func
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlmodel import Session, col, select
 
@@ -14,6 +14,7 @@ from escalq.models import (
     Agent,
     Escalation,
     EscalationEvent,
+    OncallRotation,
     Priority,
     Reviewer,
     Status,
@@ -66,6 +67,7 @@ def create(
     admit(session=session, agent=agent, limits=limits, now=now)
     issue_key = repeats.issue_key(data.issue_description)
     repeat_key = repeats.repeat_key(data.issue_description, data.context_data)
+    reviewer, turn_taken = None, False  # whose turn it is: taken once, just before the first insert
     for _ in range(_TRIES):
         earlier = repeats.prior(
             session=session,
@@ -82,6 +84,10 @@ def create(
                 return Created(escalation=existing, duplicate=True)
             continue  # it closed in between: look again
         loop_of = earlier.id if earlier is not None else None
+        if not turn_taken:
+            # Before the insert, so the row is written assigned in one statement. A turn taken by a request
+            # that then folds into a concurrent twin is skipped: only racing repeats cost one.
+            reviewer, turn_taken = next_reviewer(session=session), True
         escalation = _insert(
             session=session,
             values={
@@ -91,7 +97,9 @@ def create(
                 "priority": data.priority,
                 "context_data": data.context_data,
                 "webhook_url": data.webhook_url,
-                "status": Status.pending,
+                "status": Status.pending if reviewer is None else Status.assigned,
+                "assigned_to": None if reviewer is None else reviewer.id,
+                "assigned_at": None if reviewer is None else now,
                 "created_at": now,
                 "expires_at": expires_at,
                 "fallback": data.fallback,
@@ -113,11 +121,13 @@ def create(
         escalation=escalation,
         action="created",
         from_status=None,
+        to_status=Status.pending,
         actor=Principal(agent=agent),
         now=now,
         details=details,
     )
-    assign(session=session, escalation=escalation, now=now)
+    if reviewer is not None:
+        _record_assigned(session=session, escalation=escalation, reviewer=reviewer, now=now)
     outbox.record(session=session, kind=TaskKind.categorize, escalation_id=escalation.id, payload={}, now=now)
     notifications.queue_on_create(session=session, escalation=escalation, channels=outbound.channels, now=now)
     return Created(escalation=escalation, duplicate=False)
@@ -178,6 +188,11 @@ def assign(*, session: Session, escalation: Escalation, now: datetime) -> Review
     escalation.status, escalation.assigned_to = Status.assigned, reviewer.id
     escalation.assigned_at = escalation.assigned_at or now  # the first assignment, which metrics measure
     session.add(escalation)
+    _record_assigned(session=session, escalation=escalation, reviewer=reviewer, now=now)
+    return reviewer
+
+
+def _record_assigned(*, session: Session, escalation: Escalation, reviewer: Reviewer, now: datetime) -> None:
     record_event(
         session=session,
         escalation=escalation,
@@ -187,7 +202,6 @@ def assign(*, session: Session, escalation: Escalation, now: datetime) -> Review
         now=now,
         details={"assigned_to": str(reviewer.id), "reviewer": reviewer.display_name, "rule": "round_robin"},
     )
-    return reviewer
 
 
 def get_visible(*, session: Session, escalation_id: uuid.UUID, principal: Principal) -> Escalation:
@@ -283,8 +297,19 @@ def _why_closed(*, session: Session, escalation: Escalation) -> str:
 
 
 def pool_status(*, session: Session, now: datetime) -> PoolStatus:
-    """What an agent may expect: how many reviewers take work, and whether anyone is on call now."""
-    active = session.exec(select(func.count()).select_from(Reviewer).where(col(Reviewer.active))).one()
-    return PoolStatus(
-        active_reviewers=int(active), on_call_now=bool(notifications.on_call_emails(session=session, now=now))
+    """What an agent may expect: how many reviewers take work, and whether anyone is on call now.
+
+    One statement on every create; the rotation is worked out only when it could decide the answer
+    (nobody is flagged on call by hand, and a rotation exists).
+    """
+    active, flagged, rotating = session.exec(
+        select(
+            func.count().filter(col(Reviewer.active)),
+            func.coalesce(func.bool_or(col(Reviewer.on_call)), False),
+            exists().where(col(OncallRotation.id).is_not(None)),
+        ).select_from(Reviewer)
+    ).one()
+    on_call = bool(flagged) or (
+        bool(rotating) and bool(notifications.on_call_emails(session=session, now=now))
     )
+    return PoolStatus(active_reviewers=int(active), on_call_now=on_call)
