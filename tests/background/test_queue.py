@@ -10,18 +10,20 @@ from datetime import timedelta
 from pathlib import Path
 
 from redis import Redis
+from rq import Queue
 from rq_scheduler import Scheduler
 from sqlmodel import col, select
 
 import workers.jobs
 from escalq import jobs
+from escalq.broker import Outage
 from escalq.clock import utc_now
 from escalq.models import Notification, NotificationStatus, Task, TaskKind, TaskStatus
 from escalq.services import outbox, webhooks
 from tests.background.helpers import SLACK_PATH, FakeClock, drain, make_outbound, run_once, tasks_of
 from tests.background.receivers import Answer
 from tests.factories import make_agent, make_resolved_escalation, make_reviewer
-from workers.schedule import register
+from workers.schedule import ReconcilingScheduler, reconcile
 
 ESCALQ = Path(sys.executable).with_name("escalq")
 
@@ -215,14 +217,14 @@ def test_a_killed_worker_s_task_is_taken_over_after_its_lease(
     assert (row.attempt, row.outcome, row.http_status) == (2, "succeeded", 200)
 
 
-def test_registering_the_periodic_jobs_twice_keeps_one_of_each(queue_redis):
+def test_reconciling_the_periodic_jobs_twice_keeps_one_of_each(queue_redis):
     assert queue_redis.keys("rq:scheduler*") == []
 
-    register(Scheduler(queue_name=jobs.QUEUE, connection=queue_redis))
-    register(Scheduler(queue_name=jobs.QUEUE, connection=queue_redis))
+    first = reconcile(Scheduler(queue_name=jobs.QUEUE, connection=queue_redis))
+    second = reconcile(Scheduler(queue_name=jobs.QUEUE, connection=queue_redis))
     scheduler = Scheduler(queue_name=jobs.QUEUE, connection=queue_redis)
-    register(scheduler)
 
+    assert len(first) == 4 and second == []
     scheduled = sorted((job.id, job.func_name, job.meta.get("interval")) for job in scheduler.get_jobs())
     assert scheduled == [
         ("periodic-expiry", "workers.jobs.expire", 60),
@@ -231,3 +233,30 @@ def test_registering_the_periodic_jobs_twice_keeps_one_of_each(queue_redis):
         ("periodic-timeouts", "workers.jobs.check_timeouts", 60),
     ]
     assert queue_redis.zcard(scheduler.scheduled_jobs_key) == 4
+
+
+def test_a_flushed_schedule_is_registered_again_on_the_next_pass(queue_redis):
+    scheduler = ReconcilingScheduler(outage=Outage("test"), queue_name=jobs.QUEUE, connection=queue_redis)
+    reconcile(scheduler)
+    queue_redis.flushall()
+
+    scheduler.enqueue_jobs()
+
+    assert queue_redis.zcard(scheduler.scheduled_jobs_key) == 4
+    waiting = Queue(jobs.QUEUE, connection=queue_redis).get_job_ids()
+    assert sorted(waiting) == ["periodic-expiry", "periodic-metrics", "periodic-sweep", "periodic-timeouts"]
+
+
+def test_a_periodic_job_still_waiting_is_not_queued_again(queue_redis):
+    scheduler = ReconcilingScheduler(outage=Outage("test"), queue_name=jobs.QUEUE, connection=queue_redis)
+    reconcile(scheduler)
+    scheduler.enqueue_jobs()
+    for job_id in ("periodic-expiry", "periodic-metrics", "periodic-sweep", "periodic-timeouts"):
+        queue_redis.zadd(scheduler.scheduled_jobs_key, {job_id: 0})  # due again, nothing ran meanwhile
+
+    scheduler.enqueue_jobs()
+
+    waiting = Queue(jobs.QUEUE, connection=queue_redis).get_job_ids()
+    assert sorted(waiting) == ["periodic-expiry", "periodic-metrics", "periodic-sweep", "periodic-timeouts"]
+    next_runs = dict(queue_redis.zrange(scheduler.scheduled_jobs_key, 0, -1, withscores=True))
+    assert all(at > time.time() for at in next_runs.values()), "the next run is an interval later"
