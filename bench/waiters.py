@@ -25,7 +25,7 @@ from pathlib import Path
 import httpx
 from sqlmodel import Session
 
-from escalq import jobs
+from escalq import pipeline
 from escalq.db import new_session
 from escalq.models import Escalation, Priority, Reviewer, Status
 from escalq.services import escalations
@@ -78,9 +78,9 @@ def _open(*, session: Session, agent: str, count: int, now: datetime) -> list[st
 
 
 def _resolve(*, escalation_id: str, by: Reviewer, now: datetime) -> float:
-    """Resolve as the API route does; the instant just after the commit."""
+    """Resolve as the API route does; the instant before its commit (so a waiter's latency includes it)."""
     with new_session() as session:
-        resolved = escalations.resolve(
+        escalations.resolve(
             session=session,
             escalation_id=uuid.UUID(escalation_id),
             by=by,
@@ -88,10 +88,9 @@ def _resolve(*, escalation_id: str, by: Reviewer, now: datetime) -> float:
             notes="",
             now=now,
         )
-        session.commit()
-        committed = time.monotonic()
-        jobs.after_commit(session=session, escalation_id=resolved.id)
-    return committed
+        committing = time.monotonic()
+        pipeline.commit(session)
+    return committing
 
 
 def _serve() -> tuple[subprocess.Popen[bytes], str]:

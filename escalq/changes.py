@@ -2,29 +2,20 @@
 
 import asyncio
 import json
-import logging
 import uuid
 from collections.abc import AsyncIterator, Iterable
 
 from redis import asyncio as aioredis
-from redis.exceptions import RedisError
 
-from escalq.broker import redis
 from escalq.config import get_settings
 
-log = logging.getLogger(__name__)
 CHANNEL = "escalq:changes"
 
 
-def publish(escalation_ids: Iterable[uuid.UUID]) -> None:
-    """Announce committed changes; a lost announcement only delays a dashboard, so errors are logged."""
-    ids = [str(escalation_id) for escalation_id in escalation_ids]
-    if not ids:
-        return
-    try:
-        redis().publish(CHANNEL, json.dumps({"escalations": ids}))
-    except RedisError as error:
-        log.warning("could not announce changes to %s: %s", ids, error)
+def announcement(escalation_ids: Iterable[uuid.UUID]) -> str:
+    """The message on the channel that names changed escalations (escalq.pipeline publishes it after
+    the commit)."""
+    return json.dumps({"escalations": [str(escalation_id) for escalation_id in escalation_ids]})
 
 
 async def listen(subscribed: asyncio.Event | None = None) -> AsyncIterator[list[str]]:

@@ -5,6 +5,7 @@ import uuid
 from collections.abc import AsyncIterator
 
 from escalq import changes, feed
+from escalq.broker import redis
 
 
 def test_waiters_are_woken_by_their_escalation_and_dashboards_by_any():
@@ -60,7 +61,7 @@ def test_the_real_feed_hears_a_publish(database_url):
     async def run() -> None:
         escalation_id = uuid.uuid4()
         async with feed.current().watching(str(escalation_id)) as changed:
-            await asyncio.to_thread(changes.publish, [escalation_id])
+            await asyncio.to_thread(redis().publish, changes.CHANNEL, changes.announcement([escalation_id]))
             await asyncio.wait_for(changed.wait(), 5)
 
     asyncio.run(run())

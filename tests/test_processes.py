@@ -1,11 +1,12 @@
-"""`escalq run`'s children: stopped as whole process groups, and together when one of them exits."""
+"""`escalq run`'s children: stopped as whole process groups, started again when one exits, and all stopped
+when one crash-loops."""
 
 import os
 import subprocess
 import sys
 import time
 
-from escalq.cli.processes import Child, stop_groups, supervise
+from escalq.cli.processes import Child, Restarts, stop_groups, supervise
 
 # A child that starts a grandchild and waits: stopping must reach the grandchild too.
 PARENT_OF_SLEEPER = (
@@ -37,13 +38,23 @@ def test_stop_groups_stops_grandchildren():
     assert not _alive(sleeper)
 
 
-def test_supervise_stops_the_rest_when_a_child_exits(tmp_path):
-    marker = tmp_path / "slow.pid"
-    script = f"import os, time; open({str(marker)!r}, 'w').write(str(os.getpid())); time.sleep(60)"
-    slow = Child(name="slow", argv=[sys.executable, "-c", script])
-    quick = Child(name="quick", argv=["sh", "-c", "sleep 1; exit 3"])
+def test_supervise_starts_an_exited_child_again_and_stops_all_on_a_crash_loop(tmp_path):
+    runs = tmp_path / "runs"
+    # Exits with 3 on its first run, then runs for good: it is started again, once.
+    script = (
+        f"import os, time; p = {str(runs)!r}; first = not os.path.exists(p); "
+        "open(p, 'a').write(str(os.getpid()) + chr(10)); time.sleep(0.1 if first else 60); "
+        "raise SystemExit(3 if first else 0)"
+    )
+    flaky = Child(name="flaky", argv=[sys.executable, "-c", script])
+    broken = Child(name="broken", argv=["sh", "-c", "sleep 0.5; exit 4"])
+    restarts = Restarts(first_s=0.1, longest_s=0.4, limit=4, window_s=30)
     started = time.monotonic()
-    code = supervise(children=[slow, quick], env=dict(os.environ), cwd=tmp_path)
-    assert code == 3
+
+    code = supervise(children=[flaky, broken], env=dict(os.environ), cwd=tmp_path, restarts=restarts)
+
+    assert code == 4, "the crash-looping child's code"
     assert time.monotonic() - started < 20
-    assert not _alive(int(marker.read_text()))
+    pids = [int(line) for line in runs.read_text().split()]
+    assert len(pids) == 2, "the flaky child was started again, and ran on"
+    assert not any(_alive(pid) for pid in pids), "stopped with the rest"

@@ -13,7 +13,7 @@ from rq_scheduler import Scheduler
 from escalq.broker import Outage
 from escalq.clock import utc_now
 from escalq.config import get_settings
-from escalq.jobs import QUEUE
+from escalq.pipeline import QUEUE, SWEEP
 
 log = logging.getLogger(__name__)
 
@@ -29,10 +29,10 @@ def periodic_jobs() -> list[Periodic]:
     """Every periodic job of escalq (RQ's own cron could take this list as it is)."""
     settings = get_settings()
     return [
-        Periodic("periodic-sweep", "workers.jobs.sweep", settings.sweep_interval_s),
-        Periodic("periodic-timeouts", "workers.jobs.check_timeouts", settings.timeout_check_interval_s),
-        Periodic("periodic-expiry", "workers.jobs.expire", settings.expiry_check_interval_s),
-        Periodic("periodic-metrics", "workers.jobs.refresh_metrics", settings.metrics_refresh_interval_s),
+        Periodic("periodic-sweep", SWEEP, settings.sweep_interval_s),
+        Periodic("periodic-timeouts", "workers.periodic.check_timeouts", settings.timeout_check_interval_s),
+        Periodic("periodic-expiry", "workers.periodic.expire", settings.expiry_check_interval_s),
+        Periodic("periodic-metrics", "workers.periodic.refresh_metrics", settings.metrics_refresh_interval_s),
     ]
 
 

@@ -61,7 +61,7 @@ def create_api() -> FastAPI:
     problems.install(api)
     for router in (escalations.router, reading.router, handback.router, metrics.router, oncall.router):
         # Any route can meet a bad key, an oversized body or a refused input.
-        api.include_router(router, responses=problems.responses(401, 413, 422))
+        api.include_router(router, responses=problems.responses(401, 413, 422, 503))
     outgoing.describe(api)
     # Served alone (tests, bench) the app runs this itself; under Reflex, escalq.py registers it.
     api.state.mcp_lifespan = mcp.mount(api)

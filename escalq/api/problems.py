@@ -9,6 +9,8 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic.json_schema import models_json_schema
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException
 
 from escalq.schemas.problem import FieldProblem, Problem
@@ -45,11 +47,15 @@ _MEANING = {
     413: "The request body is over ESCALQ_MAX_BODY_BYTES; the answer gives both sizes",
     422: "The request is not valid; `errors` names each input at fault",
     429: "Over the agent's rate limit or daily budget; retry after Retry-After seconds",
+    503: "The database did not answer; retry after Retry-After seconds (with the same Idempotency-Key)",
 }
 _HEADERS = {
     401: {"WWW-Authenticate": {"description": 'Bearer realm="escalq"', "schema": {"type": "string"}}},
     429: {"Retry-After": {"description": "Seconds to wait", "schema": {"type": "integer", "minimum": 0}}},
+    503: {"Retry-After": {"description": "Seconds to wait", "schema": {"type": "integer", "minimum": 0}}},
 }
+# How long a client should wait when PostgreSQL is unreachable: about one reconnect attempt of the pool.
+DATABASE_RETRY_AFTER_S = 5
 
 
 def problem(
@@ -60,7 +66,7 @@ def problem(
     retry_after_s: int | None = None,
     headers: Mapping[str, str] | None = None,
 ) -> JSONResponse:
-    """A problem+json response; 401 carries WWW-Authenticate and 429 Retry-After."""
+    """A problem+json response; 401 carries WWW-Authenticate, 429 and 503 Retry-After."""
     body = Problem(
         type="about:blank",
         title=HTTPStatus(status).phrase,
@@ -134,6 +140,24 @@ async def _http(request: Request, error: Exception) -> JSONResponse:
     return problem(error.status_code, str(error.detail), headers=error.headers)
 
 
+async def _database(request: Request, error: Exception) -> JSONResponse:
+    """PostgreSQL unreachable or the connection lost, the pool exhausted, or a transient failure it
+    reports as operational (deadlock, statement timeout): 503, never 500. A write whose COMMIT was cut
+    off may have been saved, so the answer says to retry with the same Idempotency-Key."""
+    transient = isinstance(error, OperationalError | InterfaceError | PoolTimeout) or (
+        isinstance(error, DBAPIError) and error.connection_invalidated
+    )
+    if not transient:
+        return await _unexpected(request, error)
+    log.warning("database unavailable on %s %s: %s", request.method, request.url.path, error)
+    return problem(
+        503,
+        "the database did not answer; retry after Retry-After seconds, with the same Idempotency-Key "
+        "if this request may have been saved",
+        retry_after_s=DATABASE_RETRY_AFTER_S,
+    )
+
+
 async def _unexpected(request: Request, error: Exception) -> JSONResponse:
     log.exception("unhandled error on %s %s", request.method, request.url.path)
     return problem(500, "an unexpected error occurred; nothing was saved")
@@ -144,6 +168,8 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, _validation)
     app.add_exception_handler(DomainError, _domain)
     app.add_exception_handler(HTTPException, _http)
+    app.add_exception_handler(DBAPIError, _database)
+    app.add_exception_handler(PoolTimeout, _database)
     app.add_exception_handler(Exception, _unexpected)
 
 

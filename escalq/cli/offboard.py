@@ -10,19 +10,18 @@ from typing import Any, TypeVar
 import click
 from sqlmodel import Session
 
-from escalq import jobs
 from escalq.cli.output import emit, json_option
 from escalq.clock import utc_now
-from escalq.db import session_scope
 from escalq.models import Reviewer
+from escalq.pipeline import unit_of_work
 from escalq.services import lockout, offboarding, people
 
 T = TypeVar("T")
 
 
 def _on(email: str, work: Callable[[Session, Reviewer], T]) -> tuple[Reviewer, T]:
-    """Run `work` on the reviewer with this email in one unit of work."""
-    with session_scope() as session:
+    """Run `work` on the reviewer with this email in one unit of work (escalq.pipeline)."""
+    with unit_of_work() as session:
         reviewer = people.find_reviewer(session=session, email=email)
         return reviewer, work(session, reviewer)
 
@@ -47,9 +46,6 @@ def add_commands(group: click.Group, errors: Callable[[Callable[..., Any]], Call
         reviewer, change = _on(
             email, lambda s, r: offboarding.disable(session=s, reviewer_id=r.id, by=None, now=utc_now())
         )
-        with session_scope() as session:
-            for escalation_id in change.touched:
-                jobs.after_commit(session=session, escalation_id=escalation_id)
         handed = [str(escalation_id) for escalation_id in change.touched]
         emit(
             as_json,

@@ -1,10 +1,12 @@
-"""Child processes in the foreground: started together, stopped together on Ctrl-C."""
+"""Child processes in the foreground: started together, started again when one exits, stopped together on
+Ctrl-C."""
 
 import os
 import signal
 import subprocess
 import threading
 import time
+from collections import deque
 from collections.abc import Mapping, Sequence
 from contextlib import suppress
 from dataclasses import dataclass
@@ -36,24 +38,66 @@ def exit_on_signals() -> None:
         signal.signal(sig, _exit)
 
 
-def supervise(*, children: Sequence[Child], env: Mapping[str, str], cwd: Path) -> int:
-    """Run every child until one exits or a stop signal comes, then stop them all; returns an exit code."""
+@dataclass(frozen=True)
+class Restarts:
+    """A child that exits is started again after `first_s`, doubling up to `longest_s` while it keeps
+    exiting; one that exits `limit` times within `window_s` is crash-looping (a setting is wrong, say),
+    and everything stops with its exit code."""
+
+    first_s: float = 1.0
+    longest_s: float = 30.0
+    limit: int = 5
+    window_s: float = 60.0
+
+
+def supervise(
+    *, children: Sequence[Child], env: Mapping[str, str], cwd: Path, restarts: Restarts = Restarts()
+) -> int:
+    """Run every child until a stop signal comes, starting again any that exits, then stop them all;
+    returns an exit code (that of a crash-looping child, else 0)."""
     stopping = threading.Event()
     previous = {sig: signal.signal(sig, lambda *_: stopping.set()) for sig in STOP_SIGNALS}
     running: dict[str, subprocess.Popen[bytes]] = {}
+    exits: dict[str, deque[float]] = {child.name: deque() for child in children}
+    due: dict[str, float] = {}
+
+    def start(child: Child) -> None:
+        # A process group of its own: the terminal's Ctrl-C reaches only us, and we stop each child
+        # together with everything it started (reflex runs bun, node and its backend).
+        running[child.name] = subprocess.Popen(
+            child.argv, env=dict(env), cwd=cwd, stdin=subprocess.DEVNULL, start_new_session=True
+        )
+
     try:
         for child in children:
-            # A process group of its own: the terminal's Ctrl-C reaches only us, and we stop each child
-            # together with everything it started (reflex runs bun, node and its backend).
-            running[child.name] = subprocess.Popen(
-                child.argv, env=dict(env), cwd=cwd, stdin=subprocess.DEVNULL, start_new_session=True
-            )
-        while not stopping.wait(0.5):
-            exited = {name: proc.returncode for name, proc in running.items() if proc.poll() is not None}
-            if exited:
-                name, code = next(iter(exited.items()))
-                click.echo(f"escalq: {name} exited with code {code}; stopping the rest", err=True)
-                return code or 1
+            start(child)
+        while not stopping.wait(0.2):
+            now = time.monotonic()
+            for child in children:
+                proc = running.get(child.name)
+                if proc is not None and proc.poll() is not None:
+                    stop_groups([running.pop(child.name)])  # whatever it started goes with it
+                    recent = exits[child.name]
+                    recent.append(now)
+                    while recent and recent[0] < now - restarts.window_s:
+                        recent.popleft()
+                    if len(recent) >= restarts.limit:
+                        click.echo(
+                            f"escalq: {child.name} exited {len(recent)} times in {restarts.window_s:g} s "
+                            f"(last with code {proc.returncode}); stopping the rest",
+                            err=True,
+                        )
+                        return proc.returncode or 1
+                    delay = min(restarts.first_s * 2 ** (len(recent) - 1), restarts.longest_s)
+                    click.echo(
+                        f"escalq: {child.name} exited with code {proc.returncode}; "
+                        f"starting it again in {delay:g} s",
+                        err=True,
+                    )
+                    due[child.name] = now + delay
+                elif child.name in due and due[child.name] <= now:
+                    del due[child.name]
+                    start(child)
         return 0
     finally:
         stop_groups(list(running.values()))

@@ -13,7 +13,7 @@ from rq import SimpleWorker
 
 from escalq.broker import Outage, Stopped, patient
 from escalq.cli.output import domain_errors
-from escalq.jobs import QUEUE
+from escalq.pipeline import QUEUE
 from escalq.services import vault
 from workers.schedule import ReconcilingScheduler
 

@@ -55,6 +55,11 @@ class Escalation(SQLModel, table=True):
             unique=True,
             postgresql_where=text(f"status IN {_OPEN} AND dedupe_key IS NOT NULL"),
         ),
+        Index(
+            "ix_escalations_agent_not_told_at",
+            "agent_not_told_at",
+            postgresql_where=text("agent_not_told_at IS NOT NULL"),
+        ),
     )
 
     id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
@@ -104,6 +109,11 @@ class Escalation(SQLModel, table=True):
     info_question: str | None = Field(default=None, sa_type=Text, description="Open question to the agent")
     info_requested_by: uuid.UUID | None = Field(
         default=None, sa_column=Column(Uuid, ForeignKey("reviewers.id"))
+    )
+    agent_not_told_at: datetime | None = Field(
+        default=None,
+        sa_type=TIMESTAMPTZ,
+        description="The last webhook attempt gave up: the agent never heard",
     )
 
 

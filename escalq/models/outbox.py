@@ -50,7 +50,6 @@ class Task(SQLModel, table=True):
     lease_until: datetime | None = Field(
         default=None, sa_type=TIMESTAMPTZ, description="A worker holds it until"
     )
-    enqueued_at: datetime | None = Field(default=None, sa_type=TIMESTAMPTZ)
     last_error: str | None = Field(default=None, sa_type=Text)
     created_at: datetime = Field(sa_type=TIMESTAMPTZ)
     finished_at: datetime | None = Field(default=None, sa_type=TIMESTAMPTZ)
@@ -73,7 +72,7 @@ class WebhookDelivery(SQLModel, table=True):
     http_status: int | None = Field(default=None, sa_type=Integer)
     response_excerpt: str | None = Field(default=None, sa_type=Text, description="First 1 KiB of the answer")
     error: str | None = Field(default=None, sa_type=Text)
-    outcome: str = Field(sa_type=Text, description="succeeded, retrying, gone or failed")
+    outcome: str = Field(sa_type=Text, description="succeeded, retrying, gone, failed, superseded or died")
 
 
 class Channel(StrEnum):

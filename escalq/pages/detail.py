@@ -145,6 +145,19 @@ def _body() -> rx.Component:
         ),
         rx.heading(E.description, size="5", white_space="pre-wrap", id="detail-description"),
         notice(DetailState),
+        rx.cond(
+            E.agent_not_told_at != "",
+            rx.callout(
+                rx.text(
+                    "Agent not told: every attempt to deliver the webhook failed (the last ",
+                    rx.moment(E.agent_not_told_at, from_now=True),
+                    "). The decision stays readable through the API; Redeliver sends it again.",
+                ),
+                icon="triangle_alert",
+                color_scheme="red",
+                id="agent-not-told",
+            ),
+        ),
         _open_question(),
         rx.data_list.root(
             _fact("Agent", E.source_agent),

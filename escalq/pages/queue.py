@@ -111,6 +111,13 @@ def _row(row: QueueRow) -> rx.Component:
                         content="Asked again soon after a resolution: see the earlier one",
                     ),
                 ),
+                rx.cond(
+                    row.agent_not_told,
+                    rx.tooltip(
+                        badge("agent not told", color_scheme="red", class_name="agent-not-told"),
+                        content="Every webhook attempt failed: the agent never heard. Redeliver on its page.",
+                    ),
+                ),
                 spacing="1",
             )
         ),

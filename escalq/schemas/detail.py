@@ -63,6 +63,7 @@ class EscalationView:
     resolution_notes: str
     resolved_by: str
     webhook_url: str
+    agent_not_told_at: str  # "" unless its webhook gave up: the agent never heard
     expires_at: str
     fallback: str
     repeat_count: int

@@ -73,6 +73,9 @@ class WebhookStats:
     failed: int
     pending: int
     success_rate: float | None
+    # Escalations whose webhook gave up for good (nobody redelivered): their agents never heard. A
+    # default, so figures cached before it was counted still read.
+    agents_not_told: int = 0
 
 
 @dataclass(frozen=True)

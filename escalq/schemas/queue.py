@@ -19,6 +19,7 @@ class QueueRow:
     oncall_notified: bool
     repeat_count: int
     loop_suspected: bool
+    agent_not_told: bool  # its webhook gave up: the agent never heard the decision
     claimable: bool
     resolvable: bool
     # The next deadline the row counts down to ("" when none applies): what happens, when, counted since.

@@ -39,6 +39,7 @@ def view(*, session: Session, escalation_id: uuid.UUID) -> EscalationView:
         resolution_notes=escalation.resolution_notes or "",
         resolved_by=resolver.display_name if resolver else "",
         webhook_url=escalation.webhook_url or "",
+        agent_not_told_at=escalation.agent_not_told_at.isoformat() if escalation.agent_not_told_at else "",
         expires_at=escalation.expires_at.isoformat() if escalation.expires_at else "",
         fallback=escalation.fallback or "",
         repeat_count=escalation.repeat_count,

@@ -278,9 +278,13 @@ def _webhooks(*, session: Session, query: MetricsQuery) -> WebhookStats:
     succeeded, failed = counts.get(TaskStatus.done, 0), counts.get(TaskStatus.failed, 0)
     pending = counts.get(TaskStatus.pending, 0) + counts.get(TaskStatus.running, 0)
     finished = succeeded + failed
+    not_told = session.execute(
+        select(func.count()).where(col(Escalation.agent_not_told_at).is_not(None), *_in_range(query))
+    ).scalar_one()
     return WebhookStats(
         succeeded=succeeded,
         failed=failed,
         pending=pending,
         success_rate=succeeded / finished if finished else None,
+        agents_not_told=not_told,
     )

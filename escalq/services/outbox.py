@@ -1,15 +1,26 @@
-"""The outbox: tasks recorded with the change that needs them, claimed by one worker at a time."""
+"""The outbox: tasks recorded with the change that needs them, claimed by one worker at a time.
 
+A task's life: `record` (in the caller's transaction) -> `begin_attempt` (one worker holds it under a
+lease) -> `succeed`, or `fail` (due again later, or given up). A worker that dies holding one leaves a
+lease that expires: `take_died` gives the task back. escalq.pipeline moves tasks through these steps.
+"""
+
+import math
 import random
 import uuid
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import or_, update
+from sqlalchemy import update
 from sqlmodel import Session, col, select
 
 from escalq.models import Task, TaskKind, TaskStatus
+
+# A job may start a little before its task is due: RQ's scheduler keeps times in whole seconds, and the
+# worker's clock may run ahead of the one that scheduled the retry.
+EARLY = timedelta(seconds=1)
 
 
 def record(
@@ -35,18 +46,17 @@ def record(
 
 
 def begin_attempt(*, session: Session, task_id: uuid.UUID, now: datetime, lease: timedelta) -> Task | None:
-    """Take the task for one attempt, or None when it is done, not yet due, or held by a live worker.
+    """Take the task for one attempt, or None when it is done, not yet due, or held by a worker.
 
-    A single UPDATE decides, so two workers given the same task never both run it; a task whose
-    worker died (lease expired) can be taken again.
+    A single UPDATE decides, so two workers given the same task never both run it.
     """
-    claimable = or_(
-        (col(Task.status) == TaskStatus.pending) & (col(Task.next_attempt_at) <= now),
-        (col(Task.status) == TaskStatus.running) & (col(Task.lease_until) < now),
-    )
     return session.scalars(
         update(Task)
-        .where(col(Task.id) == task_id, claimable)
+        .where(
+            col(Task.id) == task_id,
+            col(Task.status) == TaskStatus.pending,
+            col(Task.next_attempt_at) <= now + EARLY,
+        )
         .values(status=TaskStatus.running, attempts=col(Task.attempts) + 1, lease_until=now + lease)
         .returning(Task),
         execution_options={"populate_existing": True},
@@ -66,14 +76,29 @@ def succeed(*, session: Session, task: Task, now: datetime) -> None:
 
 
 def fail(
-    *, session: Session, task: Task, now: datetime, error: str, retry: bool, delays: Sequence[float]
+    *,
+    session: Session,
+    task: Task,
+    now: datetime,
+    error: str,
+    retry: bool,
+    delays: Sequence[float],
+    retry_after_s: float | None = None,
 ) -> datetime | None:
-    """Record a failed attempt; returns when to try again, or None when the task has given up."""
+    """Record a failed attempt; returns when to try again, or None when the task has given up.
+
+    The next attempt waits the configured delay (jittered), or what the receiver asked for with
+    Retry-After, capped at the longest configured delay; it is due on a whole second, as RQ's scheduler
+    counts them.
+    """
     task.last_error, task.lease_until = error[:2000], None
     if retry and task.attempts <= len(delays):
+        if retry_after_s is None:
+            delay = jittered(delays[task.attempts - 1])
+        else:
+            delay = min(retry_after_s, max(delays))
         task.status = TaskStatus.pending
-        task.next_attempt_at = now + timedelta(seconds=jittered(delays[task.attempts - 1]))
-        task.enqueued_at = None
+        task.next_attempt_at = _whole_second(now + timedelta(seconds=delay))
         session.add(task)
         return task.next_attempt_at
     task.status, task.finished_at = TaskStatus.failed, now
@@ -86,30 +111,49 @@ def jittered(delay: float) -> float:
     return delay * random.uniform(0.8, 1.2)
 
 
-def due(*, session: Session, now: datetime, requeue_after: timedelta) -> list[uuid.UUID]:
-    """Tasks to (re-)enqueue: due and never enqueued, enqueued long ago but not started, or orphaned."""
-    query = select(Task.id).where(
-        or_(
-            (col(Task.status) == TaskStatus.pending)
-            & (col(Task.next_attempt_at) <= now)
-            & (col(Task.enqueued_at).is_(None) | (col(Task.enqueued_at) < now - requeue_after)),
-            (col(Task.status) == TaskStatus.running) & (col(Task.lease_until) < now),
-        )
+def _whole_second(when: datetime) -> datetime:
+    return datetime.fromtimestamp(math.ceil(when.timestamp()), tz=when.tzinfo)
+
+
+@dataclass(frozen=True)
+class Died:
+    """An attempt whose worker died: the lease it held ran out."""
+
+    task: Task
+    attempt: int
+    lease_until: datetime
+
+
+def take_died(*, session: Session, now: datetime, delays: Sequence[float]) -> list[Died]:
+    """Give back the tasks whose worker died mid-attempt (lease expired): due now while retries remain
+    (the dead attempt counts), failed when none do."""
+    held = session.exec(
+        select(Task)
+        .where(col(Task.status) == TaskStatus.running, col(Task.lease_until) < now)
+        .order_by(col(Task.lease_until))
+        .limit(1000)
+        .with_for_update(skip_locked=True)
+    ).all()
+    died = []
+    for task in held:
+        assert task.lease_until is not None
+        died.append(Died(task=task, attempt=task.attempts, lease_until=task.lease_until))
+        task.lease_until = None
+        task.last_error = f"attempt {task.attempts} died: its worker stopped before finishing"
+        if task.attempts <= len(delays):
+            task.status, task.next_attempt_at = TaskStatus.pending, now
+        else:
+            task.status, task.finished_at = TaskStatus.failed, now
+        session.add(task)
+    return died
+
+
+def pending_due(*, session: Session, before: datetime) -> list[tuple[uuid.UUID, int]]:
+    """Pending tasks due before `before`, oldest first, with their attempts so far (which name their job)."""
+    query = select(Task.id, Task.attempts).where(
+        col(Task.status) == TaskStatus.pending, col(Task.next_attempt_at) <= before
     )
-    return list(session.exec(query.order_by(col(Task.next_attempt_at)).limit(1000)))
-
-
-def waiting_for(*, session: Session, escalation_id: uuid.UUID) -> list[uuid.UUID]:
-    """The escalation's tasks that are due now and not yet handed to the queue."""
-    query = select(Task.id).where(
-        col(Task.escalation_id) == escalation_id,
-        col(Task.status) == TaskStatus.pending,
-        col(Task.enqueued_at).is_(None),
-    )
-    return list(session.exec(query))
-
-
-def mark_enqueued(*, session: Session, task_ids: Sequence[uuid.UUID], now: datetime) -> None:
-    """Remember that the queue has these tasks, so the sweep leaves them alone for a while."""
-    if task_ids:
-        session.execute(update(Task).where(col(Task.id).in_(task_ids)).values(enqueued_at=now))
+    return [
+        (task_id, attempts)
+        for task_id, attempts in session.exec(query.order_by(col(Task.next_attempt_at)).limit(1000))
+    ]

@@ -166,6 +166,7 @@ def _row(
         oncall_notified=escalation.oncall_notified_at is not None,
         repeat_count=escalation.repeat_count,
         loop_suspected=escalation.loop_suspected,
+        agent_not_told=escalation.agent_not_told_at is not None,
         claimable=escalation.status in UNCLAIMED,
         resolvable=escalation.status in OPEN_STATUSES and (mine or viewer.role != Role.reviewer),
         deadline_label=deadline.label if deadline else "",

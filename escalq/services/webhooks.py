@@ -6,15 +6,17 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from email.utils import parsedate_to_datetime
 from functools import lru_cache
 from typing import Any
 
 import httpx
+from sqlalchemy import update
 from sqlmodel import Session, col, select
 from standardwebhooks import Webhook
 
 from escalq.integrations import http
-from escalq.models import Escalation, Reviewer, Task, TaskKind, WebhookDelivery
+from escalq.models import Escalation, Reviewer, Task, TaskKind, TaskStatus, WebhookDelivery
 from escalq.services import outbox
 from escalq.services.errors import Conflict
 from escalq.services.urls import Reach, UnsafeUrl, target
@@ -23,6 +25,8 @@ RESOLVED = "escalation.resolved"
 EXPIRED = "escalation.expired"
 INFO_REQUESTED = "escalation.info_requested"
 EXCERPT_BYTES = 1024
+# The answers whose Retry-After says when to come back (RFC 9110 section 10.2.3).
+SAYS_WHEN = {429, 503}
 
 
 @dataclass(frozen=True)
@@ -34,6 +38,7 @@ class AttemptResult:
     error: str | None
     duration_ms: int
     refused: bool = False
+    retry_after_s: float | None = None
 
     @property
     def succeeded(self) -> bool:
@@ -126,6 +131,9 @@ def redeliver(*, session: Session, escalation_id: uuid.UUID, now: datetime) -> T
         raise Conflict(
             "this escalation has no webhook event to redeliver (no webhook_url, or nothing sent yet)"
         )
+    session.execute(
+        update(Escalation).where(col(Escalation.id) == escalation_id).values(agent_not_told_at=None)
+    )
     return outbox.record(
         session=session,
         kind=TaskKind.webhook,
@@ -133,6 +141,27 @@ def redeliver(*, session: Session, escalation_id: uuid.UUID, now: datetime) -> T
         payload=dict(last.payload),
         now=now,
     )
+
+
+def mark_not_told(*, session: Session, task: Task, now: datetime) -> None:
+    """The task's last attempt gave up: its escalation shows that the agent never heard (until someone
+    redelivers)."""
+    session.execute(
+        update(Escalation).where(col(Escalation.id) == task.escalation_id).values(agent_not_told_at=now)
+    )
+
+
+def log_died(*, session: Session, died: outbox.Died, now: datetime) -> None:
+    """Keep the attempt whose worker died, as the dashboard's history of the delivery shows it."""
+    result = AttemptResult(
+        http_status=None,
+        excerpt=None,
+        error=f"the worker stopped mid-attempt; its lease ran out at {died.lease_until:%H:%M:%S} UTC",
+        duration_ms=0,
+    )
+    log_attempt(session=session, task=died.task, result=result, outcome="died", now=now, attempt=died.attempt)
+    if died.task.status == TaskStatus.failed:
+        mark_not_told(session=session, task=died.task, now=now)
 
 
 @lru_cache(maxsize=8)
@@ -170,7 +199,8 @@ def send(
         target(url)
         with _client(timeout_s, reach).stream("POST", url, content=data, headers=headers) as r:
             excerpt = next(r.iter_bytes(EXCERPT_BYTES), b"")[:EXCERPT_BYTES].decode("utf-8", "replace")
-            return result(http_status=r.status_code, excerpt=excerpt, error=None)
+            wait = retry_after(r.headers.get("retry-after"), now=now) if r.status_code in SAYS_WHEN else None
+            return result(http_status=r.status_code, excerpt=excerpt, error=None, retry_after_s=wait)
     except UnsafeUrl as error:
         return result(http_status=None, excerpt=None, error=error.message, refused=True)
     except httpx.TimeoutException:
@@ -179,6 +209,23 @@ def send(
         return result(
             http_status=None, excerpt=None, error=f"{type(error).__name__}: {error}"[:EXCERPT_BYTES]
         )
+
+
+def retry_after(value: str | None, *, now: datetime) -> float | None:
+    """Seconds a Retry-After header asks us to wait (delay-seconds or an HTTP date); None when absent or
+    unreadable."""
+    if value is None:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:  # an HTTP date is GMT; RFC 850 and asctime forms carry no zone
+        when = when.replace(tzinfo=now.tzinfo)
+    return max(0.0, (when - now).total_seconds())
 
 
 def log_attempt(

@@ -6,7 +6,6 @@ import reflex as rx
 from reflex.event import EventSpec
 from sqlmodel import Session
 
-from escalq import jobs
 from escalq.clock import utc_now
 from escalq.models import Priority
 from escalq.services import escalations, handback, priorities
@@ -76,7 +75,6 @@ class EscalationActions(AuthState):
             self._say(f"Could not claim: {error.message}", error=True)
         else:
             self._say(claimed_notice(passed_over), error=passed_over > 0)
-            await in_session(lambda s: jobs.after_commit(session=s, escalation_id=target))
         await self.refresh()
 
     @rx.event
@@ -116,7 +114,6 @@ class EscalationActions(AuthState):
             self._say(f"Could not resolve: {error.message}", error=True)
         else:
             self._say(f"Resolved as {resolution}; the agent is being told.")
-            await in_session(lambda s: jobs.after_commit(session=s, escalation_id=target))
         self.resolving_id = ""
         await self.refresh()
 
@@ -149,7 +146,6 @@ class EscalationActions(AuthState):
             self._say(f"Could not ask: {error.message}", error=True)
         else:
             self._say("Asked. It comes back to you when the agent answers.")
-            await in_session(lambda s: jobs.after_commit(session=s, escalation_id=target))
         self.asking_id = ""
         await self.refresh()
 

@@ -7,7 +7,6 @@ from typing import ClassVar, TypeVar
 import reflex as rx
 from sqlmodel import Session
 
-from escalq import jobs
 from escalq.clock import utc_now
 from escalq.config import get_settings
 from escalq.models import Reviewer, Role
@@ -59,15 +58,6 @@ def _limit(text: str, field: str) -> int | None:
 def _tables(session: Session) -> tuple[list[ReviewerRow], list[AgentRow]]:
     now = utc_now()
     return admin.list_reviewers(session=session, now=now), admin.list_agents(session=session, now=now)
-
-
-async def _tell(touched: list[uuid.UUID]) -> None:
-    def tell(session: Session) -> None:
-        # Committed now: queue what assignment recorded and update the dashboards, as claims do.
-        for escalation_id in touched:
-            jobs.after_commit(session=session, escalation_id=escalation_id)
-
-    await in_session(tell)
 
 
 class AdminState(AuthState):
@@ -202,7 +192,6 @@ class AdminState(AuthState):
         self.notice = f"{email}: {what}."
         if touched:
             self.notice += f" {len(touched)} escalation(s) {'assigned' if active else 'handed back'}."
-            await _tell(touched)
 
     @rx.event
     async def set_active(self, reviewer_id: str, active: bool):
@@ -336,7 +325,6 @@ class AdminState(AuthState):
         self.notice = f"{email} is {'disabled' if disabled else 'enabled'}."
         if touched:
             self.notice += f" {len(touched)} escalation(s) handed back."
-            await _tell(touched)
 
     @rx.event
     async def unlock(self, reviewer_id: str):

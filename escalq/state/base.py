@@ -26,8 +26,8 @@ from sqlmodel import Session
 
 from escalq.clock import utc_now
 from escalq.config import get_settings
-from escalq.db import session_scope
 from escalq.models import Reviewer, Role
+from escalq.pipeline import unit_of_work
 from escalq.services import oncall, sessions
 from escalq.services.json_input import value_errors
 
@@ -47,10 +47,11 @@ REFLEX_EVENTS: dict[type[BaseState], frozenset[str]] = {
 
 
 async def in_session(work: Callable[[Session], T]) -> T:
-    """Run `work` in a unit of work on a worker thread, so the event loop never waits on the database."""
+    """Run `work` in a unit of work (escalq.pipeline: what it changes is announced, what it records is
+    queued) on a worker thread, so the event loop never waits on the database."""
 
     def unit() -> T:
-        with session_scope() as session:
+        with unit_of_work() as session:
             return work(session)
 
     return await asyncio.to_thread(unit)

@@ -5,7 +5,6 @@ import uuid
 import reflex as rx
 from sqlmodel import Session
 
-from escalq import jobs
 from escalq.clock import utc_now
 from escalq.schemas.detail import EscalationView
 from escalq.schemas.handback import ContextUpdateRow, Exchange
@@ -66,6 +65,5 @@ class DetailState(EscalationActions):
         except DomainError as error:
             self._say(f"Could not redeliver: {error.message}", error=True)
         else:
-            await in_session(lambda s: jobs.after_commit(session=s, escalation_id=target))
             self._say("Redelivery queued.")
         await self.refresh()

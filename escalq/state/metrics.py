@@ -109,7 +109,10 @@ class MetricsState(AuthState):
         self.first_count = first.count
         hooks = found.webhooks
         self.webhook_rate = "—" if hooks.success_rate is None else _percent(hooks.success_rate)
-        self.webhook_counts = f"{hooks.succeeded} delivered, {hooks.failed} failed, {hooks.pending} pending"
+        self.webhook_counts = (
+            f"{hooks.succeeded} delivered, {hooks.failed} failed, {hooks.pending} pending; "
+            f"{hooks.agents_not_told} agent(s) never told"
+        )
         drawn = charts.figures(found)
         self.fig_first, self.fig_resolution, self.fig_rate = drawn.first, drawn.resolution, drawn.rate
         self.fig_reasons, self.fig_backlog = drawn.reasons, drawn.backlog

@@ -5,7 +5,7 @@ from datetime import timedelta
 from escalq.clock import utc_now
 from escalq.models import Role
 from tests.factories import make_agent, make_escalation, make_reviewer
-from workers.jobs import refresh_metrics
+from workers.periodic import refresh_metrics
 
 
 def _count(client, headers, **params):

@@ -18,11 +18,11 @@ from redis.exceptions import RedisError
 from rq import Queue, SimpleWorker
 from sqlmodel import Session, col, select
 
-from escalq import broker, jobs
+from escalq import broker, pipeline
 from escalq.config import get_settings
 from escalq.integrations import email
 from escalq.models import Task, TaskKind
-from escalq.services import categories, outbound, tasks
+from escalq.services import attempts, categories, outbound
 from escalq.services.notifications import Channels
 from escalq.services.outbound import Outbound
 from escalq.services.urls import Reach
@@ -98,12 +98,12 @@ def tasks_of(session: Session, escalation_id: uuid.UUID, kind: TaskKind | None =
     return list(session.exec(query.order_by(col(Task.created_at), col(Task.kind))))
 
 
-def run_once(session: Session, task: Task, config: Outbound, clock: FakeClock) -> tasks.Attempted | None:
+def run_once(session: Session, task: Task, config: Outbound, clock: FakeClock) -> attempts.Attempted | None:
     """One attempt of `task` at `clock`'s time, committed as the worker's unit of work would be.
 
     None when the task was not taken (done, failed, not yet due, or held by a live lease).
     """
-    attempted = tasks.run(session=session, task_id=task.id, config=config, clock=clock)
+    attempted = attempts.run(session=session, task_id=task.id, config=config, clock=clock)
     session.commit()
     session.refresh(task)
     return attempted
@@ -143,7 +143,7 @@ class Env:
 
 def drain(connection: Redis) -> Queue:
     """Run an in-process RQ worker until escalq's queue is empty; returns the queue for inspection."""
-    queue = Queue(jobs.QUEUE, connection=connection)
+    queue = Queue(pipeline.QUEUE, connection=connection)
     handlers = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
     try:
         SimpleWorker([queue], connection=connection).work(burst=True, logging_level="WARNING")

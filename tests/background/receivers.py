@@ -27,6 +27,7 @@ class Answer:
     body: bytes = b""
     content_type: str = "text/plain"
     hang: bool = False
+    headers: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -106,6 +107,8 @@ class HttpReceiver:
             handler.send_response(answer.status)
             handler.send_header("content-type", answer.content_type)
             handler.send_header("content-length", str(len(answer.body)))
+            for name, value in answer.headers:
+                handler.send_header(name, value)
             handler.end_headers()
             handler.wfile.write(answer.body)
         except OSError:

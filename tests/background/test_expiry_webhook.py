@@ -2,7 +2,7 @@
 
 from datetime import datetime, timedelta
 
-import workers.jobs
+import workers.periodic
 from escalq.clock import utc_now
 from escalq.models import Escalation, Status, TaskKind, TaskStatus
 from escalq.services import expiry, webhooks
@@ -54,7 +54,7 @@ def test_the_agent_gets_a_signed_expiry_with_its_fallback(session, webhook_recei
 def test_the_periodic_job_expires_once_and_the_worker_delivers(session, queue_redis, webhook_receiver):
     escalation = due(session, webhook_receiver, at=utc_now(), fallback="proceed")
 
-    assert workers.jobs.expire() == 1
+    assert workers.periodic.expire() == 1
     queue = drain(queue_redis)
 
     assert queue.failed_job_registry.count == 0
@@ -64,6 +64,6 @@ def test_the_periodic_job_expires_once_and_the_worker_delivers(session, queue_re
     (request,) = webhook_receiver.requests
     assert request.verified, request.verify_error
     assert (request.json()["type"], request.json()["fallback"]) == ("escalation.expired", "proceed")
-    assert workers.jobs.expire() == 0
+    assert workers.periodic.expire() == 0
     drain(queue_redis)
     assert len(webhook_receiver.requests) == 1

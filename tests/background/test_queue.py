@@ -14,8 +14,7 @@ from rq import Queue
 from rq_scheduler import Scheduler
 from sqlmodel import col, select
 
-import workers.jobs
-from escalq import jobs
+from escalq import broker, pipeline
 from escalq.broker import Outage
 from escalq.clock import utc_now
 from escalq.models import Notification, NotificationStatus, Task, TaskKind, TaskStatus
@@ -96,11 +95,11 @@ def test_api_answers_while_redis_is_down_and_the_sweep_delivers_everything_once(
 
     waiting = all_tasks(session)
     assert sorted(t.kind.value for t in waiting) == ["categorize", "notification", "notification", "webhook"]
-    assert all((t.status, t.enqueued_at) == (TaskStatus.pending, None) for t in waiting)
+    assert all(t.status == TaskStatus.pending for t in waiting)
 
     outage_redis.start()
-    assert workers.jobs.sweep() == 4
-    assert all(t.enqueued_at is not None for t in all_tasks(session))
+    assert pipeline.sweep(clock=lambda: utc_now() + pipeline.DISPATCH_GRACE) == 4
+    assert pipeline.sweep(clock=lambda: utc_now() + pipeline.DISPATCH_GRACE) == 0, "RQ holds them now"
     queue = drain(Redis.from_url(outage_redis.url))
 
     assert queue.failed_job_registry.count == 0
@@ -113,7 +112,7 @@ def test_api_answers_while_redis_is_down_and_the_sweep_delivers_everything_once(
     sent = session.exec(select(Notification)).all()
     assert sorted(n.status for n in sent) == [NotificationStatus.sent] * 2
 
-    assert workers.jobs.sweep() == 0
+    assert pipeline.sweep(clock=lambda: utc_now() + pipeline.DISPATCH_GRACE) == 0
     drain(Redis.from_url(outage_redis.url))
     delivered = (webhook_receiver.requests, slack_receiver.requests, smtp_inbox.messages)
     assert [len(each) for each in delivered] == [1, 1, 1]
@@ -132,8 +131,8 @@ def resolved_webhook(session, receiver):
 def test_running_a_task_twice_delivers_once(session, webhook_receiver):
     escalation, task = resolved_webhook(session, webhook_receiver)
 
-    workers.jobs.run_task(str(task.id))
-    workers.jobs.run_task(str(task.id))
+    pipeline.run_task(str(task.id))
+    pipeline.run_task(str(task.id))
 
     assert len(webhook_receiver.requests) == 1
     session.refresh(task)
@@ -143,10 +142,11 @@ def test_running_a_task_twice_delivers_once(session, webhook_receiver):
 
 def test_enqueueing_a_task_twice_delivers_once(session, queue_redis, webhook_receiver):
     _, task = resolved_webhook(session, webhook_receiver)
+    queue = Queue(pipeline.QUEUE, connection=queue_redis)
 
-    assert jobs.enqueue([task.id])
-    assert jobs.enqueue([task.id])
-    queue = drain(queue_redis)
+    queue.enqueue(pipeline.RUN_TASK, str(task.id))
+    queue.enqueue(pipeline.RUN_TASK, str(task.id))
+    drain(queue_redis)
 
     assert queue.failed_job_registry.count == 0
     assert len(webhook_receiver.requests) == 1
@@ -156,19 +156,21 @@ def test_enqueueing_a_task_twice_delivers_once(session, queue_redis, webhook_rec
 
 def test_a_failed_attempt_schedules_its_retry_in_rq(session, queue_redis, webhook_receiver):
     webhook_receiver.respond(Answer(500))
-    escalation, task = resolved_webhook(session, webhook_receiver)
+    _, task = resolved_webhook(session, webhook_receiver)
 
-    jobs.after_commit(session=session, escalation_id=escalation.id)
-    queue = drain(queue_redis)
+    pipeline.run_task(str(task.id))
+    queue = Queue(pipeline.QUEUE, connection=queue_redis)
 
-    assert queue.failed_job_registry.count == 0, "a failed delivery is recorded, not raised"
     session.refresh(task)
     assert (task.status, task.attempts) == (TaskStatus.pending, 1)
-    retry_job = jobs.job_id(task.id, 1)
-    assert retry_job in queue.scheduled_job_registry.get_job_ids()
-    scheduled = queue.scheduled_job_registry.get_scheduled_time(retry_job)
-    assert abs((scheduled - task.next_attempt_at).total_seconds()) < 1
+    retry_job = pipeline.job_id(task.id, 1)
+    assert queue.scheduled_job_registry.get_job_ids() == [retry_job]
+    assert queue.scheduled_job_registry.get_scheduled_time(retry_job) == task.next_attempt_at
+    assert task.next_attempt_at.microsecond == 0, "due on the second RQ's scheduler releases it"
     assert len(webhook_receiver.requests) == 1
+    pipeline.sweep(clock=lambda: task.next_attempt_at + pipeline.DISPATCH_GRACE)
+    assert retry_job not in queue.get_job_ids(), "RQ holds the retry: the sweep adds no copy"
+    assert queue.scheduled_job_registry.get_job_ids() == [retry_job]
 
 
 def test_a_killed_worker_s_task_is_taken_over_after_its_lease(
@@ -188,7 +190,9 @@ def test_a_killed_worker_s_task_is_taken_over_after_its_lease(
     with log.open("wb") as output:
         worker = subprocess.Popen([str(ESCALQ), "worker"], env=child_env, stdout=output, stderr=output)
     try:
-        jobs.after_commit(session=session, escalation_id=escalation.id)
+        Queue(pipeline.QUEUE, connection=Redis.from_url(redis_server.url)).enqueue(
+            pipeline.RUN_TASK, str(task.id), job_id=pipeline.job_id(task.id, 0)
+        )
         assert webhook_receiver.wait_for(1, timeout=30), log.read_text()
         session.refresh(task)
         assert task.status == TaskStatus.running
@@ -201,10 +205,17 @@ def test_a_killed_worker_s_task_is_taken_over_after_its_lease(
 
     session.refresh(task)
     assert (task.status, task.attempts) == (TaskStatus.running, 1), "nobody finished the attempt"
-    lease = timedelta(seconds=60)
-    assert task.id not in outbox.due(session=session, now=utc_now(), requeue_after=lease)
+    queue = Queue(pipeline.QUEUE, connection=Redis.from_url(redis_server.url))
+    pipeline.sweep()
+    assert pipeline.job_id(task.id, 1) not in queue.get_job_ids(), "a live lease: nobody takes it over"
     after_lease = FakeClock(task.lease_until + timedelta(seconds=1))
-    assert task.id in outbox.due(session=session, now=after_lease(), requeue_after=lease)
+
+    assert pipeline.sweep(clock=after_lease) == 1, "the dead attempt's task, and nothing RQ holds"
+    session.refresh(task)
+    assert (task.status, task.attempts, task.next_attempt_at) == (TaskStatus.pending, 1, after_lease())
+    (died,) = webhooks.attempts_for(session=session, escalation_id=escalation.id)
+    assert (died.attempt, died.outcome, died.http_status) == (1, "died", None)
+    assert pipeline.job_id(task.id, 1) in queue.get_job_ids()
 
     attempted = run_once(session, task, make_outbound(), after_lease)
 
@@ -213,42 +224,42 @@ def test_a_killed_worker_s_task_is_taken_over_after_its_lease(
     first, second = webhook_receiver.requests
     assert first.headers["webhook-id"] == second.headers["webhook-id"]
     assert second.verified, second.verify_error
-    (row,) = webhooks.attempts_for(session=session, escalation_id=escalation.id)
+    _, row = webhooks.attempts_for(session=session, escalation_id=escalation.id)
     assert (row.attempt, row.outcome, row.http_status) == (2, "succeeded", 200)
 
 
 def test_reconciling_the_periodic_jobs_twice_keeps_one_of_each(queue_redis):
     assert queue_redis.keys("rq:scheduler*") == []
 
-    first = reconcile(Scheduler(queue_name=jobs.QUEUE, connection=queue_redis))
-    second = reconcile(Scheduler(queue_name=jobs.QUEUE, connection=queue_redis))
-    scheduler = Scheduler(queue_name=jobs.QUEUE, connection=queue_redis)
+    first = reconcile(Scheduler(queue_name=pipeline.QUEUE, connection=queue_redis))
+    second = reconcile(Scheduler(queue_name=pipeline.QUEUE, connection=queue_redis))
+    scheduler = Scheduler(queue_name=pipeline.QUEUE, connection=queue_redis)
 
     assert len(first) == 4 and second == []
     scheduled = sorted((job.id, job.func_name, job.meta.get("interval")) for job in scheduler.get_jobs())
     assert scheduled == [
-        ("periodic-expiry", "workers.jobs.expire", 60),
-        ("periodic-metrics", "workers.jobs.refresh_metrics", 60),
-        ("periodic-sweep", "workers.jobs.sweep", 30),
-        ("periodic-timeouts", "workers.jobs.check_timeouts", 60),
+        ("periodic-expiry", "workers.periodic.expire", 60),
+        ("periodic-metrics", "workers.periodic.refresh_metrics", 60),
+        ("periodic-sweep", "escalq.pipeline.sweep", 30),
+        ("periodic-timeouts", "workers.periodic.check_timeouts", 60),
     ]
     assert queue_redis.zcard(scheduler.scheduled_jobs_key) == 4
 
 
 def test_a_flushed_schedule_is_registered_again_on_the_next_pass(queue_redis):
-    scheduler = ReconcilingScheduler(outage=Outage("test"), queue_name=jobs.QUEUE, connection=queue_redis)
+    scheduler = ReconcilingScheduler(outage=Outage("test"), queue_name=pipeline.QUEUE, connection=queue_redis)
     reconcile(scheduler)
     queue_redis.flushall()
 
     scheduler.enqueue_jobs()
 
     assert queue_redis.zcard(scheduler.scheduled_jobs_key) == 4
-    waiting = Queue(jobs.QUEUE, connection=queue_redis).get_job_ids()
+    waiting = Queue(pipeline.QUEUE, connection=queue_redis).get_job_ids()
     assert sorted(waiting) == ["periodic-expiry", "periodic-metrics", "periodic-sweep", "periodic-timeouts"]
 
 
 def test_a_periodic_job_still_waiting_is_not_queued_again(queue_redis):
-    scheduler = ReconcilingScheduler(outage=Outage("test"), queue_name=jobs.QUEUE, connection=queue_redis)
+    scheduler = ReconcilingScheduler(outage=Outage("test"), queue_name=pipeline.QUEUE, connection=queue_redis)
     reconcile(scheduler)
     scheduler.enqueue_jobs()
     for job_id in ("periodic-expiry", "periodic-metrics", "periodic-sweep", "periodic-timeouts"):
@@ -256,7 +267,26 @@ def test_a_periodic_job_still_waiting_is_not_queued_again(queue_redis):
 
     scheduler.enqueue_jobs()
 
-    waiting = Queue(jobs.QUEUE, connection=queue_redis).get_job_ids()
+    waiting = Queue(pipeline.QUEUE, connection=queue_redis).get_job_ids()
     assert sorted(waiting) == ["periodic-expiry", "periodic-metrics", "periodic-sweep", "periodic-timeouts"]
     next_runs = dict(queue_redis.zrange(scheduler.scheduled_jobs_key, 0, -1, withscores=True))
     assert all(at > time.time() for at in next_runs.values()), "the next run is an interval later"
+
+
+def test_a_dead_last_attempt_gives_up_and_marks_the_agent_not_told(session, env, webhook_receiver):
+    env.set(ESCALQ_RETRY_DELAYS_S="[]")
+    escalation, task = resolved_webhook(session, webhook_receiver)
+    started = utc_now()
+    assert outbox.begin_attempt(session=session, task_id=task.id, now=started, lease=timedelta(seconds=60))
+    session.commit()
+    after_lease = started + timedelta(seconds=61)
+
+    pipeline.sweep(clock=lambda: after_lease)
+
+    session.refresh(task)
+    session.refresh(escalation)
+    assert (task.status, task.finished_at) == (TaskStatus.failed, after_lease), "no retries left"
+    assert escalation.agent_not_told_at == after_lease
+    (died,) = webhooks.attempts_for(session=session, escalation_id=escalation.id)
+    assert (died.attempt, died.outcome) == (1, "died")
+    assert pipeline.job_id(task.id, 1) not in Queue(pipeline.QUEUE, connection=broker.redis()).get_job_ids()

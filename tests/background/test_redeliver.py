@@ -1,5 +1,8 @@
 """POST /api/escalations/{id}/webhook/redeliver: the same event again, for reviewers only."""
 
+from rq import Queue
+
+from escalq import pipeline
 from escalq.models import TaskKind, TaskStatus
 from tests.background.helpers import drain, tasks_of
 from tests.factories import make_agent, make_resolved_escalation, make_reviewer
@@ -43,7 +46,9 @@ def test_redeliver_queues_the_same_event_again(client, session, queue_redis, web
         "url": webhook_receiver.url + "/hook",
     }
     assert again.id != first.id
-    assert again.enqueued_at is not None, "the route hands the new task to the queue"
+    assert Queue(pipeline.QUEUE, connection=queue_redis).get_job_ids() == [pipeline.job_id(again.id, 0)], (
+        "the route hands the new task to the queue"
+    )
     queue = drain(queue_redis)
     assert queue.failed_job_registry.count == 0
     original, repeated = webhook_receiver.requests

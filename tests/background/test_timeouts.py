@@ -4,7 +4,7 @@ from datetime import timedelta
 
 from sqlmodel import col, select
 
-import workers.jobs
+import workers.periodic
 from escalq.clock import utc_now
 from escalq.config import Settings
 from escalq.models import ActorKind, Escalation, EscalationEvent, Notification, Priority, Role
@@ -163,7 +163,7 @@ def test_the_periodic_job_applies_the_rules_and_queues_the_notices(
         ESCALQ_SMTP_PORT=str(smtp_inbox.port),
     )
 
-    assert workers.jobs.check_timeouts() == {"oncall_notified": 1, "bumped": 0, "managers_notified": 0}
+    assert workers.periodic.check_timeouts() == {"oncall_notified": 1, "bumped": 0, "managers_notified": 0}
     queue = drain(queue_redis)
 
     assert queue.failed_job_registry.count == 0
@@ -171,6 +171,6 @@ def test_the_periodic_job_applies_the_rules_and_queues_the_notices(
     assert [m["To"] for m in smtp_inbox.messages] == ["zoe@example.com"]
     assert "unclaimed for over an hour" in smtp_inbox.messages[0]["Subject"]
     assert len(slack_receiver.requests) == 1
-    assert workers.jobs.check_timeouts() == {"oncall_notified": 0, "bumped": 0, "managers_notified": 0}
+    assert workers.periodic.check_timeouts() == {"oncall_notified": 0, "bumped": 0, "managers_notified": 0}
     drain(queue_redis)
     assert (len(smtp_inbox.messages), len(slack_receiver.requests)) == (1, 1)

@@ -1,9 +1,14 @@
 """Resolution webhooks: signed delivery, retries spaced by the delays, 410 and the final give-up."""
 
-from datetime import datetime
+from datetime import datetime, timedelta
+from email.utils import format_datetime
 
-from escalq.models import Priority, TaskKind, TaskStatus
-from escalq.services import outbox, webhooks
+import pytest
+
+from escalq.config import get_settings
+from escalq.models import Priority, Status, TaskKind, TaskStatus
+from escalq.services import detail, metrics, outbox, queue, timeouts, webhooks
+from escalq.services.listing import EscalationFilter, Order, SortKey
 from tests.background.helpers import make_outbound, run_once, tasks_of
 from tests.background.receivers import Answer
 from tests.factories import make_agent, make_resolved_escalation, make_reviewer
@@ -74,7 +79,6 @@ def test_retries_after_500_and_timeout_keep_the_webhook_id(session, webhook_rece
     assert first is not None and first.attempt == 1 and first.retry_at is not None
     assert 8.0 <= seconds_between(first.retry_at, started) <= 12.0
     assert (task.status, task.attempts, task.next_attempt_at) == (TaskStatus.pending, 1, first.retry_at)
-    assert task.enqueued_at is None
     assert task.last_error == "HTTP 500"
 
     clock.advance(1)
@@ -164,5 +168,96 @@ def test_retry_delays_are_jittered_by_up_to_20_percent(session, now):
         assert retry_at is not None
         offsets.append(seconds_between(retry_at, now))
 
-    assert all(80.0 <= offset <= 120.0 for offset in offsets), offsets
+    assert all(80.0 <= offset <= 121.0 for offset in offsets), offsets  # then up to the next second
     assert len(set(offsets)) > 1, "every retry at the same instant: no jitter"
+
+
+@pytest.mark.parametrize(
+    ("status", "retry_after", "waited"),
+    [
+        (429, "30", 30.0),  # delay-seconds, as asked
+        (503, "in-a-while", None),  # unreadable: the configured delay
+        (503, "HTTP-DATE+45", 45.0),  # an HTTP date, counted from now
+        (429, "86400", 600.0),  # capped at the longest configured delay
+        (500, "30", None),  # only 429 and 503 say when to come back
+    ],
+)
+def test_retry_after_on_429_and_503_sets_the_next_attempt(
+    session, webhook_receiver, clock, status, retry_after, waited
+):
+    if retry_after.startswith("HTTP-DATE"):
+        retry_after = format_datetime(clock() + timedelta(seconds=45), usegmt=True)
+    webhook_receiver.respond(Answer(status, headers=(("retry-after", retry_after),)))
+    config = make_outbound(delays=(5.0, 600.0))
+    _, _, task = resolved(session, webhook_receiver, clock)
+
+    first = attempt(session, task, clock, config)
+
+    assert first is not None and first.retry_at is not None
+    if waited is None:
+        assert 4.0 <= seconds_between(first.retry_at, clock()) <= 6.0, "the configured 5 s, jittered"
+    else:
+        assert seconds_between(first.retry_at, clock()) == waited
+
+
+def test_retry_after_reads_seconds_and_dates_and_refuses_the_rest(now):
+    assert webhooks.retry_after("120", now=now) == 120.0
+    assert webhooks.retry_after(" 7 ", now=now) == 7.0
+    assert webhooks.retry_after(format_datetime(now - timedelta(hours=1), usegmt=True), now=now) == 0.0
+    assert webhooks.retry_after("Sunday, 06-Nov-94 08:49:37 GMT", now=now) == 0.0  # RFC 850, long past
+    assert webhooks.retry_after("-5", now=now) is None
+    assert webhooks.retry_after("soon", now=now) is None
+    assert webhooks.retry_after(None, now=now) is None
+
+
+def test_a_webhook_that_gives_up_marks_the_agent_not_told_until_redelivered(session, webhook_receiver, clock):
+    webhook_receiver.default = Answer(500, b"down")
+    config = make_outbound(delays=())
+    escalation, reviewer, task = resolved(session, webhook_receiver, clock)
+
+    gave_up = attempt(session, task, clock, config)
+
+    assert gave_up is not None and gave_up.retry_at is None
+    session.refresh(escalation)
+    assert escalation.agent_not_told_at == clock()
+    view = detail.view(session=session, escalation_id=escalation.id)
+    assert (view.agent_not_told_at, view.resolution) == (clock().isoformat(), "approved")
+    sla = timeouts.thresholds(get_settings())
+    (row,) = queue.page(
+        session=session,
+        viewer=reviewer,
+        scope=queue.Scope.all,
+        filters=EscalationFilter(statuses=[Status.resolved]),
+        sort=SortKey.created_at,
+        order=Order.desc,
+        limit=10,
+        cursor=None,
+        stale_after=sla,
+        now=clock(),
+    ).rows
+    assert row.agent_not_told
+    query = metrics.MetricsQuery(start=clock() - timedelta(hours=1), end=clock() + timedelta(hours=1))
+    found = metrics.compute(session=session, query=query, sla=sla, now=clock())
+    assert (found.webhooks.failed, found.webhooks.agents_not_told) == (1, 1)
+
+    webhooks.redeliver(session=session, escalation_id=escalation.id, now=clock())
+    session.commit()
+
+    session.refresh(escalation)
+    assert escalation.agent_not_told_at is None, "someone is telling the agent again"
+
+
+def test_a_retry_job_a_moment_early_still_runs_and_one_well_early_does_not(session, webhook_receiver, clock):
+    webhook_receiver.respond(Answer(500))
+    config = make_outbound(delays=(10.0,))
+    _, _, task = resolved(session, webhook_receiver, clock)
+    first = attempt(session, task, clock, config)
+    assert first is not None and first.retry_at is not None
+
+    clock.at = first.retry_at - timedelta(seconds=2)
+    assert attempt(session, task, clock, config) is None, "2 s early: not yet"
+    clock.at = first.retry_at - timedelta(seconds=0.5)  # RQ's scheduler counts whole seconds
+    second = attempt(session, task, clock, config)
+
+    assert second is not None and second.attempt == 2
+    assert len(webhook_receiver.requests) == 2

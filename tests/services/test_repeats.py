@@ -11,7 +11,7 @@ from sqlmodel import col, select
 from escalq.config import get_settings
 from escalq.models import ActorKind, Escalation, EscalationEvent, Priority, Status, Task, TaskKind
 from escalq.schemas.escalation import EscalationCreate
-from escalq.services import escalations, repeats, tasks
+from escalq.services import attempts, escalations, repeats
 from escalq.services.escalations import Created
 from escalq.services.outbound import configured
 from tests.factories import make_agent, make_resolved_escalation, make_reviewer
@@ -301,7 +301,7 @@ def test_a_near_repeat_of_a_resolution_is_flagged_by_the_worker(session, now):
     categorize = session.exec(
         select(Task).where(Task.escalation_id == again.escalation.id, Task.kind == TaskKind.categorize)
     ).one()
-    tasks.run(session=session, task_id=categorize.id, config=configured(), clock=lambda: now + 2 * MINUTE)
+    attempts.run(session=session, task_id=categorize.id, config=configured(), clock=lambda: now + 2 * MINUTE)
     session.commit()
     session.refresh(again.escalation)
     assert (again.escalation.loop_suspected, again.escalation.related_to) == (True, resolved.id)

@@ -17,7 +17,7 @@ import socketio
 from sqlalchemy import text
 from sqlmodel import Session, SQLModel
 
-from escalq import changes
+from escalq import pipeline
 from escalq.clock import utc_now
 from escalq.db import get_engine
 from escalq.models import Role
@@ -219,8 +219,7 @@ def _resolve_and_announce(world: dict[str, Any], notes: str) -> None:
             notes=notes,
             now=utc_now(),
         )
-        session.commit()
-    changes.publish([uuid.UUID(world["pending"])])
+        pipeline.commit(session)
 
 
 def test_the_live_feed_pushes_nothing_to_a_tab_without_a_session(world, tabs):

@@ -5,7 +5,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Header, Query, Response
 
-from escalq import jobs
+from escalq import pipeline
 from escalq.api import problems
 from escalq.api.deps import AgentDep, PrincipalDep, ReviewerDep, SessionDep
 from escalq.clock import utc_now
@@ -105,8 +105,7 @@ def create_escalation(
             response=answer.model_dump(mode="json"),
             now=now,
         )
-    session.commit()
-    jobs.after_commit(session=session, escalation_id=created.escalation.id)
+    pipeline.commit(session)
     return answer
 
 
@@ -169,8 +168,7 @@ def list_escalations(
 def claim_escalation(escalation_id: uuid.UUID, session: SessionDep, reviewer: ReviewerDep) -> EscalationOut:
     """Take an open escalation (reviewer key); 409 when someone else holds it."""
     escalation = escalations.claim(session=session, escalation_id=escalation_id, by=reviewer, now=utc_now())
-    session.commit()
-    jobs.after_commit(session=session, escalation_id=escalation.id)
+    pipeline.commit(session)
     return EscalationOut.model_validate(escalation)
 
 
@@ -198,8 +196,7 @@ def resolve_escalation(
         notes=body.resolution_notes,
         now=utc_now(),
     )
-    session.commit()
-    jobs.after_commit(session=session, escalation_id=escalation.id)
+    pipeline.commit(session)
     return EscalationOut.model_validate(escalation)
 
 
@@ -215,6 +212,5 @@ def resolve_escalation(
 def redeliver_webhook(escalation_id: uuid.UUID, session: SessionDep, reviewer: ReviewerDep) -> RedeliveryOut:
     """Queue the resolution webhook again (reviewer key), keeping its webhook-id so receivers can dedupe."""
     task = webhooks.redeliver(session=session, escalation_id=escalation_id, now=utc_now())
-    session.commit()
-    jobs.after_commit(session=session, escalation_id=escalation_id)
+    pipeline.commit(session)
     return RedeliveryOut(delivery_id=task.id, message_id=task.payload["message_id"], url=task.payload["url"])

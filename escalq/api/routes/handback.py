@@ -4,7 +4,7 @@ import uuid
 
 from fastapi import APIRouter
 
-from escalq import jobs
+from escalq import pipeline
 from escalq.api import problems
 from escalq.api.deps import AgentDep, ReviewerDep, SessionDep
 from escalq.clock import utc_now
@@ -38,8 +38,7 @@ def request_info(
     escalation = handback.request_info(
         session=session, escalation_id=escalation_id, by=reviewer, question=body.question, now=utc_now()
     )
-    session.commit()
-    jobs.after_commit(session=session, escalation_id=escalation.id)
+    pipeline.commit(session)
     return EscalationOut.model_validate(escalation)
 
 
@@ -74,6 +73,5 @@ def add_context(
         now=utc_now(),
         max_context_bytes=get_settings().max_context_bytes,
     )
-    session.commit()
-    jobs.after_commit(session=session, escalation_id=escalation.id)
+    pipeline.commit(session)
     return EscalationOut.model_validate(escalation)

@@ -64,9 +64,9 @@ def deliver(
         sent.attempts, sent.last_error = attempt, failure.summary
         if not retrying:
             sent.status, sent.finished_at = TaskStatus.failed, attempt_at
+            escalation.agent_not_told_at = attempt_at
             return
         sent.next_attempt_at = attempt_at + timedelta(seconds=delays[attempt - 1] * rng.uniform(0.8, 1.2))
-        sent.enqueued_at = sent.next_attempt_at
         attempt_at = sent.next_attempt_at + timedelta(seconds=rng.uniform(0.05, 0.4))
     sent.attempts += 1
     rows.deliveries.append(
@@ -142,7 +142,6 @@ def task(
         status=TaskStatus.done,
         attempts=1,
         next_attempt_at=at,
-        enqueued_at=at,
         created_at=at,
         finished_at=done_at,
     )

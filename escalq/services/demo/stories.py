@@ -276,7 +276,7 @@ def _create(
 
 @dataclass
 class _Worker:
-    """Works off the pending tasks the way `escalq.services.tasks.run` does when every outside call works."""
+    """Works off the pending tasks as `escalq.services.attempts.run` does when every outside call works."""
 
     session: Session
     rng: random.Random
@@ -286,7 +286,6 @@ class _Worker:
         pending = self.session.exec(
             select(Task).where(col(Task.status) == TaskStatus.pending).order_by(col(Task.created_at))
         ).all()
-        outbox.mark_enqueued(session=self.session, task_ids=[task.id for task in pending], now=at)
         for task_id in [task.id for task in pending]:
             done_at = at + timedelta(seconds=self.rng.uniform(0.3, 2.0))
             task = outbox.begin_attempt(session=self.session, task_id=task_id, now=done_at, lease=self.lease)

@@ -1,20 +1,19 @@
-"""Run one attempt of an outbox task and record what happened."""
+"""One attempt of an outbox task, by kind (webhook, notification, categorization), and what it left."""
 
 import logging
 import uuid
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
 from sqlmodel import Session, col, select
 
+from escalq.clock import Clock
 from escalq.models import Agent, Escalation, Notification, NotificationStatus, Task, TaskKind
 from escalq.services import agent_secrets, categories, notifications, outbox, repeats, webhooks
 from escalq.services.errors import Misconfigured
 from escalq.services.outbound import Outbound
 
 log = logging.getLogger(__name__)
-Clock = Callable[[], datetime]
 
 
 @dataclass(frozen=True)
@@ -85,9 +84,12 @@ def _webhook(*, session: Session, task: Task, config: Outbound, clock: Clock) ->
         error=result.summary,
         retry=result.retryable,
         delays=config.delays,
+        retry_after_s=result.retry_after_s,
     )
     outcome = "retrying" if retry_at else ("gone" if result.http_status == 410 else "failed")
     webhooks.log_attempt(session=session, task=task, result=result, outcome=outcome, now=now)
+    if retry_at is None:
+        webhooks.mark_not_told(session=session, task=task, now=now)
     return retry_at
 
 

@@ -1,0 +1,45 @@
+"""The periodic jobs but the sweep (escalq.pipeline): ids in, re-fetch, harmless to repeat."""
+
+import logging
+
+from escalq import metrics_cache, pipeline
+from escalq.clock import utc_now
+from escalq.config import get_settings
+from escalq.db import new_session
+from escalq.services import expiry, timeouts
+from escalq.services.outbound import configured
+
+log = logging.getLogger(__name__)
+
+
+def check_timeouts() -> dict[str, int]:
+    """Apply the priority timeout rules; the notifications they record are queued with them."""
+    with new_session() as session:
+        report = timeouts.apply(
+            session=session,
+            limits=timeouts.thresholds(get_settings()),
+            channels=configured().channels,
+            now=utc_now(),
+        )
+        pipeline.commit(session)
+    return {action: len(ids) for action, ids in report.items()}
+
+
+def expire() -> int:
+    """Expire the escalations nobody claimed in time; the webhooks telling their agents go with them."""
+    with new_session() as session:
+        expired = expiry.expire_due(session=session, now=utc_now())
+        pipeline.commit(session)
+    if expired:
+        log.info("expired %d escalation(s)", len(expired))
+    return len(expired)
+
+
+def refresh_metrics() -> list[str]:
+    """Recompute the managers' preset figures, so the page and the API answer from the cache."""
+    with new_session() as session:
+        refreshed = metrics_cache.refresh_presets(
+            session=session, sla=timeouts.thresholds(get_settings()), now=utc_now()
+        )
+        session.commit()
+    return refreshed
