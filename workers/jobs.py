@@ -8,7 +8,7 @@ from escalq import changes, jobs, metrics_cache
 from escalq.clock import utc_now
 from escalq.config import get_settings
 from escalq.db import session_scope
-from escalq.services import expiry, outbox, tasks, timeouts
+from escalq.services import expiry, outbox, tasks, timeouts, trail
 from escalq.services.outbound import configured
 
 log = logging.getLogger(__name__)
@@ -71,3 +71,11 @@ def refresh_metrics() -> list[str]:
         return metrics_cache.refresh_presets(
             session=session, sla=timeouts.thresholds(get_settings()), now=utc_now()
         )
+
+
+def seal_audit() -> int:
+    """Seal the audit events committed since the last run into the global chain."""
+    sealed = trail.seal_all(transactions=session_scope)
+    if sealed:
+        log.info("sealed %d audit event(s)", sealed)
+    return sealed

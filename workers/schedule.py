@@ -33,6 +33,7 @@ def periodic_jobs() -> list[Periodic]:
         Periodic("periodic-timeouts", "workers.jobs.check_timeouts", settings.timeout_check_interval_s),
         Periodic("periodic-expiry", "workers.jobs.expire", settings.expiry_check_interval_s),
         Periodic("periodic-metrics", "workers.jobs.refresh_metrics", settings.metrics_refresh_interval_s),
+        Periodic("periodic-audit-seal", "workers.jobs.seal_audit", settings.audit_seal_interval_s),
     ]
 
 

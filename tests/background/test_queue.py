@@ -217,6 +217,15 @@ def test_a_killed_worker_s_task_is_taken_over_after_its_lease(
     assert (row.attempt, row.outcome, row.http_status) == (2, "succeeded", 200)
 
 
+PERIODIC = [
+    "periodic-audit-seal",
+    "periodic-expiry",
+    "periodic-metrics",
+    "periodic-sweep",
+    "periodic-timeouts",
+]
+
+
 def test_reconciling_the_periodic_jobs_twice_keeps_one_of_each(queue_redis):
     assert queue_redis.keys("rq:scheduler*") == []
 
@@ -224,15 +233,16 @@ def test_reconciling_the_periodic_jobs_twice_keeps_one_of_each(queue_redis):
     second = reconcile(Scheduler(queue_name=jobs.QUEUE, connection=queue_redis))
     scheduler = Scheduler(queue_name=jobs.QUEUE, connection=queue_redis)
 
-    assert len(first) == 4 and second == []
+    assert len(first) == 5 and second == []
     scheduled = sorted((job.id, job.func_name, job.meta.get("interval")) for job in scheduler.get_jobs())
     assert scheduled == [
+        ("periodic-audit-seal", "workers.jobs.seal_audit", 60),
         ("periodic-expiry", "workers.jobs.expire", 60),
         ("periodic-metrics", "workers.jobs.refresh_metrics", 60),
         ("periodic-sweep", "workers.jobs.sweep", 30),
         ("periodic-timeouts", "workers.jobs.check_timeouts", 60),
     ]
-    assert queue_redis.zcard(scheduler.scheduled_jobs_key) == 4
+    assert queue_redis.zcard(scheduler.scheduled_jobs_key) == 5
 
 
 def test_a_flushed_schedule_is_registered_again_on_the_next_pass(queue_redis):
@@ -242,21 +252,21 @@ def test_a_flushed_schedule_is_registered_again_on_the_next_pass(queue_redis):
 
     scheduler.enqueue_jobs()
 
-    assert queue_redis.zcard(scheduler.scheduled_jobs_key) == 4
+    assert queue_redis.zcard(scheduler.scheduled_jobs_key) == 5
     waiting = Queue(jobs.QUEUE, connection=queue_redis).get_job_ids()
-    assert sorted(waiting) == ["periodic-expiry", "periodic-metrics", "periodic-sweep", "periodic-timeouts"]
+    assert sorted(waiting) == PERIODIC
 
 
 def test_a_periodic_job_still_waiting_is_not_queued_again(queue_redis):
     scheduler = ReconcilingScheduler(outage=Outage("test"), queue_name=jobs.QUEUE, connection=queue_redis)
     reconcile(scheduler)
     scheduler.enqueue_jobs()
-    for job_id in ("periodic-expiry", "periodic-metrics", "periodic-sweep", "periodic-timeouts"):
+    for job_id in PERIODIC:
         queue_redis.zadd(scheduler.scheduled_jobs_key, {job_id: 0})  # due again, nothing ran meanwhile
 
     scheduler.enqueue_jobs()
 
     waiting = Queue(jobs.QUEUE, connection=queue_redis).get_job_ids()
-    assert sorted(waiting) == ["periodic-expiry", "periodic-metrics", "periodic-sweep", "periodic-timeouts"]
+    assert sorted(waiting) == PERIODIC
     next_runs = dict(queue_redis.zrange(scheduler.scheduled_jobs_key, 0, -1, withscores=True))
     assert all(at > time.time() for at in next_runs.values()), "the next run is an interval later"
