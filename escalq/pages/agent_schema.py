@@ -34,7 +34,10 @@ def schema_dialog() -> rx.Component:
                         "each error. Leave it empty for any JSON object.",
                         size="2",
                     ),
-                    rx.cond(ContractState.error != "", rx.callout(ContractState.error, color_scheme="red")),
+                    rx.cond(
+                        ContractState.error != "",
+                        rx.callout(ContractState.error, color_scheme="red", id="admin-schema-error"),
+                    ),
                     rx.text_area(
                         name="schema",
                         id=SCHEMA_INPUT,

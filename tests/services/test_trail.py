@@ -11,6 +11,7 @@ from sqlmodel import Session, select
 from escalq.db import session_scope
 from escalq.models import Agent, Escalation, EscalationEvent
 from escalq.services import escalations, trail
+from tests.concurrency import at_once
 from tests.factories import make_agent, make_escalation, make_reviewer
 
 
@@ -254,4 +255,28 @@ def test_what_an_insert_says_of_its_chain_is_overwritten(session, lives, now):
 
     noted = chain_of(session, escalation)[-1]
     assert (noted.action, noted.seq, noted.global_seq) == ("noted", 5, None)
+    assert trail.verify(session=session).intact
+
+
+def test_transactions_adding_to_one_escalation_at_once_never_fork_its_chain(session, lives, now):
+    """No row lock held, as a careless caller might: the trigger's own lock makes them take turns."""
+    escalation = lives.escalations[0]
+
+    def note(own: Session) -> None:
+        for n in range(5):
+            own.add(
+                EscalationEvent(
+                    escalation_id=escalation.id,
+                    at=now,
+                    actor_kind="system",
+                    actor_name="escalq",
+                    action=f"noted-{n}",
+                    to_status=escalation.status,
+                )
+            )
+            own.commit()
+
+    at_once(note, count=4)
+
+    assert [event.seq for event in chain_of(session, escalation)] == list(range(1, 25))
     assert trail.verify(session=session).intact

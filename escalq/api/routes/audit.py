@@ -60,8 +60,9 @@ def get_audit(
     cursor: Annotated[
         int | None, Query(ge=1, description="next_cursor of the previous page (json only)")
     ] = None,
-    format: Annotated[
-        Format | None, Query(description="Default: from Accept (application/x-ndjson, text/csv), else json")
+    output: Annotated[
+        Format | None,
+        Query(alias="format", description="Default: from Accept (application/x-ndjson, text/csv), else json"),
     ] = None,
     accept: Annotated[str | None, Header(include_in_schema=False)] = None,
 ) -> AuditPage | StreamingResponse:
@@ -76,7 +77,7 @@ def get_audit(
         since=since,
         until=until,
     )
-    chosen = format or _negotiated(accept)
+    chosen = output or _negotiated(accept)
     if chosen == "json":
         rows, next_cursor = audit_log.page(session=session, filters=filters, limit=limit, cursor=cursor)
         return AuditPage(items=[AuditEventOut.model_validate(row) for row in rows], next_cursor=next_cursor)
