@@ -75,6 +75,7 @@ class Settings(BaseSettings):
     timeout_check_interval_s: int = 60
     metrics_refresh_interval_s: int = 60
     expiry_check_interval_s: int = 60
+    audit_seal_interval_s: int = 60  # how often the audit log's global chain is sealed
 
     # Urgent notifications; a channel that is not configured is skipped.
     slack_webhook_url: str | None = None

@@ -3,12 +3,13 @@
 import reflex as rx
 
 from escalq.api.app import create_api
-from escalq.pages import account, admin, detail, login, metrics, queue
+from escalq.pages import account, admin, audit, detail, login, metrics, queue
 from escalq.services import vault
 from escalq.services.errors import Misconfigured
 from escalq.state import live
 from escalq.state.account import AccountState
 from escalq.state.admin import AdminState
+from escalq.state.audit import AuditState
 from escalq.state.base import SessionGuard
 from escalq.state.detail import DetailState
 from escalq.state.metrics import MetricsState
@@ -50,6 +51,12 @@ app.add_page(
     route=metrics.ROUTE,
     title="Metrics · escalq",
     on_load=MetricsState.load,
+)
+app.add_page(
+    audit.audit_page,
+    route=audit.ROUTE,
+    title="Audit log · escalq",
+    on_load=AuditState.load,
 )
 app.add_page(
     account.account_page,

@@ -11,14 +11,15 @@ from pathlib import Path
 
 import pytest
 from alembic.script import ScriptDirectory
+from sqlalchemy import text
 from sqlmodel import select
 
 from escalq.cli.database import alembic_config
 from escalq.clock import utc_now
-from escalq.models import Agent, Reviewer, Role, SecurityEvent
+from escalq.models import Agent, EscalationEvent, Reviewer, Role, SecurityEvent
 from escalq.services import agent_secrets, sessions, vault
 from escalq.services.secrets import key_prefix, verify_password
-from tests.factories import PASSWORD, make_agent, make_reviewer
+from tests.factories import PASSWORD, make_agent, make_escalation, make_reviewer
 
 ESCALQ = Path(sys.executable).with_name("escalq")
 
@@ -384,3 +385,72 @@ def test_agent_limits_are_shown_set_and_reset(escalq, session):
         escalq("agent", "limits", "support-bot", "--per-day", "20000000"), "per_day must be 1 to"
     )
     assert_clean_error(escalq("agent", "limits", "nobody", "--per-day", "5"), "no agent named")
+
+
+def test_agent_schema_prints_applies_sets_and_clears(escalq, session, tmp_path):
+    made = make_agent(session, "support-bot")
+    (tmp_path / "schema.json").write_text('{"type": "object", "required": ["order"]}')
+
+    printed = escalq("agent", "schema", "--recommended")
+    none = escalq("agent", "schema", "support-bot")
+    applied = json_of(escalq("agent", "schema", "support-bot", "--recommended", "--json"))
+    from_file = json_of(escalq("agent", "schema", "support-bot", "--set", "schema.json", "--json"))
+    from_stdin = escalq("agent", "schema", "support-bot", "--set", "-", stdin='{"type": "object"}')
+    cleared = json_of(escalq("agent", "schema", "support-bot", "--clear", "--json"))
+
+    assert printed.returncode == 0, printed.stderr
+    assert json.loads(printed.stdout)["required"] == ["recent_events", "model", "user", "pointers"]
+    assert "has no context schema" in none.stdout
+    assert applied["context_schema"] == json.loads(printed.stdout)
+    assert from_file["context_schema"] == {"type": "object", "required": ["order"]}
+    assert json.loads(from_stdin.stdout) == {"type": "object"}
+    assert cleared == {"name": "support-bot", "context_schema": None}
+    session.expire_all()
+    assert session.get(Agent, made.agent.id).context_schema is None
+
+
+def test_agent_schema_refusals_are_clean_errors(escalq, session):
+    make_agent(session, "support-bot")
+
+    assert_clean_error(
+        escalq("agent", "schema", "support-bot", "--set", "-", stdin='{"type": "nope"}'),
+        "the schema is not valid at /type",
+    )
+    assert_clean_error(escalq("agent", "schema", "support-bot", "--set", "-", stdin="{"), "not JSON")
+    assert_clean_error(escalq("agent", "schema", "nobody", "--clear"), "no agent named")
+    both = escalq("agent", "schema", "support-bot", "--clear", "--recommended")
+    assert both.returncode == 2 and "give one of" in both.stderr
+    assert escalq("agent", "schema").returncode == 2
+
+
+def test_audit_seal_then_verify_and_a_broken_link_exits_1(escalq, session):
+    agent = make_agent(session)
+    escalation = make_escalation(session, agent.agent)
+
+    sealed = json_of(escalq("audit", "seal", "--json"))
+    intact = escalq("audit", "verify")
+    session.execute(text("SET session_replication_role = replica"))
+    session.execute(
+        text("UPDATE escalation_events SET action = 'edited' WHERE escalation_id = :id AND seq = 1"),
+        {"id": escalation.id},
+    )
+    session.execute(text("SET session_replication_role = DEFAULT"))
+    session.commit()
+    event_id = session.exec(
+        select(EscalationEvent.id).where(
+            EscalationEvent.escalation_id == escalation.id, EscalationEvent.seq == 1
+        )
+    ).one()
+    broken = escalq("audit", "verify")
+    as_json = escalq("audit", "verify", "--json")
+
+    assert sealed == {"sealed": 1}  # created; nobody to assign it to
+    assert intact.returncode == 0, intact.stderr
+    assert "1 audit event(s), 1 sealed into the global chain, head " in intact.stdout
+    assert "both chains are intact" in intact.stdout
+    assert broken.returncode == 1
+    assert (
+        f"BROKEN escalation chain: escalation {escalation.id}, event {event_id}: its content" in broken.stdout
+    )
+    record = json.loads(as_json.stdout)
+    assert (as_json.returncode, record["intact"], record["breaks"][0]["event_id"]) == (1, False, event_id)

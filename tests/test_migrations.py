@@ -12,10 +12,10 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, create_engine, inspect, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError, IntegrityError
-from sqlmodel import SQLModel
+from sqlmodel import Session, SQLModel
 
 from escalq.cli.database import alembic_config, upgrade
-from escalq.services import vault
+from escalq.services import trail, vault
 from escalq.services.errors import Misconfigured
 
 ESCALATION_COLUMNS = {
@@ -234,3 +234,43 @@ def test_0006_without_a_key_stops_with_the_setting_named_and_changes_nothing(dat
         with engine.connect() as connection:
             assert connection.execute(text("SELECT version_num FROM alembic_version")).scalar_one() == "0004"
             assert connection.execute(text("SELECT webhook_secret FROM agents")).scalar_one() == "whsec_x"
+
+
+def test_0010_chains_the_events_written_before_it_and_downgrade_drops_the_chain(database_url):
+    with brand_new_database(database_url) as url, engine_for(url) as engine:
+        config = alembic_config(url)
+        command.upgrade(config, "0008")
+        with engine.begin() as connection:
+            connection.execute(
+                text(
+                    "INSERT INTO agents (id, name, webhook_secret_encrypted, disabled, created_at) "
+                    "VALUES (gen_random_uuid(), 'bot', :secret, false, now())"
+                ),
+                {"secret": vault.encrypt("whsec_x")},
+            )
+            for _ in range(2):
+                escalation_id = insert_escalation(connection)
+                for action in ("created", "assigned", "claimed"):
+                    connection.execute(
+                        text(
+                            "INSERT INTO escalation_events "
+                            "(escalation_id, at, actor_kind, actor_name, action, to_status) "
+                            "VALUES (:id, now(), 'system', 'escalq', :action, 'pending')"
+                        ),
+                        {"id": escalation_id, "action": action},
+                    )
+
+        command.upgrade(config, "0010")
+
+        with Session(engine) as session:
+            verdict = trail.verify(session=session)
+            chains = session.execute(
+                text("SELECT array_agg(seq ORDER BY id) FROM escalation_events GROUP BY escalation_id")
+            ).scalars()
+            assert sorted(chains) == [[1, 2, 3], [1, 2, 3]]
+        assert verdict.intact and verdict.events == 6
+
+        command.downgrade(config, "0008")
+
+        columns = {column["name"] for column in inspect(engine).get_columns("escalation_events")}
+        assert not columns & {"seq", "prev_hash", "hash", "global_seq", "global_prev_hash", "global_hash"}

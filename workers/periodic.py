@@ -5,8 +5,8 @@ import logging
 from escalq import metrics_cache, pipeline
 from escalq.clock import utc_now
 from escalq.config import get_settings
-from escalq.db import new_session
-from escalq.services import expiry, timeouts
+from escalq.db import new_session, session_scope
+from escalq.services import expiry, timeouts, trail
 from escalq.services.outbound import configured
 
 log = logging.getLogger(__name__)
@@ -43,3 +43,11 @@ def refresh_metrics() -> list[str]:
         )
         session.commit()
     return refreshed
+
+
+def seal_audit() -> int:
+    """Seal the audit events committed since the last run into the global chain."""
+    sealed = trail.seal_all(transactions=session_scope)
+    if sealed:
+        log.info("sealed %d audit event(s)", sealed)
+    return sealed

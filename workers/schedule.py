@@ -33,6 +33,7 @@ def periodic_jobs() -> list[Periodic]:
         Periodic("periodic-timeouts", "workers.periodic.check_timeouts", settings.timeout_check_interval_s),
         Periodic("periodic-expiry", "workers.periodic.expire", settings.expiry_check_interval_s),
         Periodic("periodic-metrics", "workers.periodic.refresh_metrics", settings.metrics_refresh_interval_s),
+        Periodic("periodic-audit-seal", "workers.periodic.seal_audit", settings.audit_seal_interval_s),
     ]
 
 

@@ -10,7 +10,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from escalq.api import mcp, outgoing, problems
 from escalq.api.input_guard import InputGuard
 from escalq.api.limits import BodySizeLimit
-from escalq.api.routes import escalations, handback, metrics, oncall, reading
+from escalq.api.routes import audit, escalations, handback, metrics, oncall, reading
 from escalq.api.unrouted import Unrouted
 from escalq.config import get_settings
 
@@ -59,7 +59,14 @@ def create_api() -> FastAPI:
         allow_headers=["*"],
     )
     problems.install(api)
-    for router in (escalations.router, reading.router, handback.router, metrics.router, oncall.router):
+    for router in (
+        escalations.router,
+        reading.router,
+        handback.router,
+        metrics.router,
+        oncall.router,
+        audit.router,
+    ):
         # Any route can meet a bad key, an oversized body or a refused input.
         api.include_router(router, responses=problems.responses(401, 413, 422, 503))
     outgoing.describe(api)

@@ -20,6 +20,7 @@ from escalq.services.errors import (
     Forbidden,
     Invalid,
     NotFound,
+    SchemaErrors,
     Throttled,
     TooLarge,
     Unauthorized,
@@ -89,10 +90,10 @@ def field_name(loc: Sequence[Any]) -> str:
     return name.encode("utf-8", "backslashreplace").decode().replace("\x00", "\\u0000")
 
 
-def invalid(errors: Sequence[FieldProblem]) -> JSONResponse:
+def invalid(errors: Sequence[FieldProblem], *, lead: str = "the request is not valid") -> JSONResponse:
     """422 naming every input at fault."""
     summary = "; ".join(f"{error.field}: {error.message}" for error in errors)
-    return problem(422, f"the request is not valid: {summary}", errors=errors)
+    return problem(422, f"{lead}: {summary}", errors=errors)
 
 
 def responses(*statuses: int, notes: Mapping[int, str] | None = None) -> dict[int | str, dict[str, Any]]:
@@ -126,6 +127,11 @@ async def _domain(request: Request, error: Exception) -> JSONResponse:
     status = next(code for kind, code in _STATUS_OF.items() if isinstance(error, kind))
     if isinstance(error, Throttled):
         return problem(status, error.message, retry_after_s=error.retry_after_s)
+    if isinstance(error, SchemaErrors):
+        found = [
+            FieldProblem(field=field_name(loc), message=text, type=kind) for loc, text, kind in error.errors
+        ]
+        return invalid(found, lead=error.message)
     if error.field is None:
         return problem(status, error.message)
     return problem(

@@ -5,6 +5,7 @@ import click
 from escalq.cli.offboard import add_commands as add_offboarding
 from escalq.cli.output import domain_errors, emit, json_option
 from escalq.cli.run import refresh_metrics, run
+from escalq.cli.trail import agent_schema, audit
 from escalq.cli.workers import scheduler, worker
 from escalq.clock import utc_now
 from escalq.config import get_settings
@@ -117,6 +118,9 @@ def agent_limits(name: str, per_minute: int | None, per_day: int | None, as_json
         f"agent {record['name']}: {shown(record['per_minute'], record['per_minute_is_default'])} a minute, "
         f"{shown(record['per_day'], record['per_day_is_default'])} a day",
     )
+
+
+agent.add_command(agent_schema)
 
 
 @cli.group()
@@ -256,6 +260,7 @@ def secrets_rotate_key(as_json: bool) -> None:
     )
 
 
+cli.add_command(audit)
 cli.add_command(run)
 cli.add_command(worker)
 cli.add_command(scheduler)

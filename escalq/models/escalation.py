@@ -8,6 +8,7 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     Column,
+    FetchedValue,
     ForeignKey,
     Identity,
     Index,
@@ -118,13 +119,23 @@ class Escalation(SQLModel, table=True):
 
 
 class EscalationEvent(SQLModel, table=True):
-    """One row per status change, written in the same transaction; never updated or deleted."""
+    """One row per status change, written in the same transaction; never updated or deleted.
+
+    Each row is a link of two hash chains (escalq.services.trail): its escalation's, which a trigger
+    fills in at the insert (`seq`, `prev_hash`, `hash`), and the global one, which the sealer adds later
+    (`global_*`, the only columns that may ever be set after the insert, and only once).
+    """
 
     __tablename__ = "escalation_events"
     __table_args__ = (
         one_of("actor_kind", ActorKind, table="escalation_events"),
         Index("ix_escalation_events_escalation_id", "escalation_id", "id"),
         Index("ix_escalation_events_actor_at", "actor_id", "at"),
+        Index("ix_escalation_events_at", "at"),
+        # The chain's order, and no fork: two events can never follow the same one.
+        Index("uq_escalation_events_chain", "escalation_id", "seq", unique=True),
+        Index("uq_escalation_events_global_seq", "global_seq", unique=True),
+        Index("ix_escalation_events_unsealed", "id", postgresql_where=text("global_seq IS NULL")),
     )
 
     id: int | None = Field(default=None, sa_column=Column(BigInteger, Identity(), primary_key=True))
@@ -139,6 +150,22 @@ class EscalationEvent(SQLModel, table=True):
     details: dict[str, Any] = Field(
         default_factory=dict, sa_column=Column(JSONB, nullable=False, server_default=text("'{}'::jsonb"))
     )
+    # Set by the database (trigger escalation_events_chain), whatever the insert says.
+    seq: int | None = Field(
+        default=None,
+        sa_column=Column(Integer, nullable=False, server_default=FetchedValue()),
+        description="Its place in its escalation's chain, from 1",
+    )
+    prev_hash: str | None = Field(
+        default=None, sa_column=Column(Text, server_default=FetchedValue()), description="None for seq 1"
+    )
+    hash: str | None = Field(
+        default=None, sa_column=Column(Text, nullable=False, server_default=FetchedValue())
+    )
+    # Set once by the sealer, after commit.
+    global_seq: int | None = Field(default=None, sa_column=Column(BigInteger))
+    global_prev_hash: str | None = Field(default=None, sa_type=Text)
+    global_hash: str | None = Field(default=None, sa_type=Text)
 
 
 class ContextUpdate(SQLModel, table=True):

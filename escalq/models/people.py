@@ -2,8 +2,10 @@
 
 import uuid
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import Boolean, CheckConstraint, Column, ForeignKey, Integer, Text, Uuid, false
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlmodel import Field, SQLModel
 
 from escalq.models.columns import TIMESTAMPTZ, EnumText, one_of
@@ -58,6 +60,8 @@ class Agent(SQLModel, table=True):
     # Overrides of the settings' per-agent limits; None: the setting.
     rate_per_minute: int | None = Field(default=None, sa_type=Integer)
     daily_budget: int | None = Field(default=None, sa_type=Integer)
+    # The JSON Schema its escalations' context_data must follow (escalq.services.contract); None: any object.
+    context_schema: dict[str, Any] | None = Field(default=None, sa_column=Column(JSONB))
     created_at: datetime = Field(sa_type=TIMESTAMPTZ)
 
 

@@ -6,6 +6,7 @@ from escalq.components.badges import badge
 from escalq.components.history import data_table, when
 from escalq.components.nav import signed_in_page
 from escalq.components.oncall import oncall_section
+from escalq.pages.agent_schema import schema_cell, schema_dialog
 from escalq.schemas.admin import AgentRow, KeyRow, ReviewerRow
 from escalq.state.admin import ROLES, AdminState
 from escalq.state.oncall import OncallState
@@ -356,6 +357,7 @@ def _agent_row(row: rx.Var[AgentRow]) -> rx.Component:
             )
         ),
         rx.table.cell(_limits(row)),
+        rx.table.cell(schema_cell(row)),
         custom_attrs={"data-agent": row.name},
         align="center",
     )
@@ -366,7 +368,16 @@ def _agents() -> rx.Component:
         rx.vstack(
             rx.heading("Agents", size="5"),
             data_table(
-                ["Name", "Key prefix", "Status", "Created", "Webhook secrets", "Actions", "Limits"],
+                [
+                    "Name",
+                    "Key prefix",
+                    "Status",
+                    "Created",
+                    "Webhook secrets",
+                    "Actions",
+                    "Limits",
+                    "Context",
+                ],
                 AdminState.agents,
                 _agent_row,
             ),
@@ -452,6 +463,7 @@ def admin() -> rx.Component:
             _agents(),
             _reveal(),
             _manage(),
+            schema_dialog(),
             spacing="5",
             padding_y="1.5em",
         ),

@@ -25,6 +25,7 @@ class AgentRow:
     previous_secret_until: str  # ISO 8601: until then the old webhook secret signs too; "" when it does not
     rate_per_minute: str  # its own limit, "" for the setting's
     daily_budget: str  # likewise
+    has_context_schema: bool = False  # its context_data must follow a JSON Schema
 
 
 @dataclass(frozen=True)

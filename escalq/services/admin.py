@@ -54,6 +54,7 @@ def list_agents(*, session: Session, now: datetime) -> list[AgentRow]:
             previous_secret_until=_iso(agent_secrets.previous_until(a, now)),
             rate_per_minute=str(a.rate_per_minute or ""),
             daily_budget=str(a.daily_budget or ""),
+            has_context_schema=a.context_schema is not None,
         )
         for a in agents
     ]

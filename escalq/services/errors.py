@@ -29,6 +29,15 @@ class Invalid(DomainError):
     """The input breaks a rule that only the domain can check."""
 
 
+class SchemaErrors(Invalid):
+    """The input breaks a JSON Schema: each error's place (`("body", "context_data", "order")`), message
+    and kind (`schema.required`)."""
+
+    def __init__(self, message: str, *, errors: list[tuple[tuple[str | int, ...], str, str]]) -> None:
+        super().__init__(message)
+        self.errors = errors
+
+
 class TooLarge(DomainError):
     """The input is bigger than escalq accepts."""
 

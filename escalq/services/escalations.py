@@ -21,7 +21,7 @@ from escalq.models import (
     TaskKind,
 )
 from escalq.schemas.escalation import EscalationCreate, PoolStatus
-from escalq.services import notifications, outbox, repeats, urls, webhooks
+from escalq.services import contract, notifications, outbox, repeats, urls, webhooks
 from escalq.services.assignment import next_reviewer
 from escalq.services.audit import events_for, record_event
 from escalq.services.auth import Principal, is_supervisor
@@ -61,6 +61,7 @@ def create(
         )
     limits = outbound.limits
     check_size(data, limits=limits)
+    contract.validate_context(agent=agent, context_data=data.context_data)
     if data.webhook_url is not None:
         urls.check_on_create(data.webhook_url, reach=outbound.webhook_reach)
     expires_at = expiry_for(data, now=now, defaults=outbound.expire_after)

@@ -24,7 +24,8 @@ REVIEWER_INPUTS = ("admin-new-email", "admin-new-name", "admin-new-password")
 OVERLAP_CHOICES = (0.0, 1.0, 24.0, 72.0, 168.0)
 
 
-def _id(text: str, what: str) -> uuid.UUID:
+def id_of(text: str, what: str) -> uuid.UUID:
+    """The id in `text`; NotFound (as for an unknown id) when it is not one."""
     try:
         return uuid.UUID(text)
     except ValueError:
@@ -175,7 +176,7 @@ class AdminState(AuthState):
         def work(session: Session, by: Reviewer) -> tuple[str, list[uuid.UUID], str]:
             changed = admin.set_reviewer_flags(
                 session=session,
-                reviewer_id=_id(reviewer_id, "reviewer"),
+                reviewer_id=id_of(reviewer_id, "reviewer"),
                 by=by,
                 active=active,
                 on_call=on_call,
@@ -230,7 +231,7 @@ class AdminState(AuthState):
 
         def work(session: Session, by: Reviewer) -> str:
             agent = admin.set_agent_disabled(
-                session=session, agent_id=_id(agent_id, "agent"), disabled=disabled
+                session=session, agent_id=id_of(agent_id, "agent"), disabled=disabled
             )
             return agent.name
 
@@ -245,7 +246,7 @@ class AdminState(AuthState):
         def work(session: Session, by: Reviewer) -> str:
             agent = admin.set_agent_limits(
                 session=session,
-                agent_id=_id(form.get("agent_id", ""), "agent"),
+                agent_id=id_of(form.get("agent_id", ""), "agent"),
                 per_minute=_limit(form.get("per_minute", ""), "per_minute"),
                 per_day=_limit(form.get("per_day", ""), "per_day"),
                 by=by,
@@ -262,7 +263,7 @@ class AdminState(AuthState):
         """Revoke the agent's keys and reveal the new one, once."""
         key = await self._act(
             lambda session, by: admin.rotate_agent_key(
-                session=session, agent_id=_id(agent_id, "agent"), now=utc_now()
+                session=session, agent_id=id_of(agent_id, "agent"), now=utc_now()
             )
         )
         if key is None:
@@ -284,7 +285,7 @@ class AdminState(AuthState):
         def work(session: Session, by: Reviewer) -> tuple[str, str, str]:
             rotated = agent_secrets.rotate(
                 session=session,
-                agent_id=_id(agent_id, "agent"),
+                agent_id=id_of(agent_id, "agent"),
                 by=by,
                 overlap_hours=_hours(hours),
                 now=utc_now(),
@@ -312,7 +313,7 @@ class AdminState(AuthState):
         """Offboard a reviewer (sign-in, keys, sessions refused; held work handed back) or let them back."""
 
         def work(session: Session, by: Reviewer) -> tuple[str, list[uuid.UUID]]:
-            target = _id(reviewer_id, "reviewer")
+            target = id_of(reviewer_id, "reviewer")
             if disabled:
                 change = offboarding.disable(session=session, reviewer_id=target, by=by, now=utc_now())
                 return change.reviewer.email, change.touched
@@ -331,7 +332,7 @@ class AdminState(AuthState):
         """Lift a sign-in lock after too many failed attempts."""
 
         def work(session: Session, by: Reviewer) -> str:
-            reviewer = offboarding.get_reviewer(session=session, reviewer_id=_id(reviewer_id, "reviewer"))
+            reviewer = offboarding.get_reviewer(session=session, reviewer_id=id_of(reviewer_id, "reviewer"))
             lockout.unlock(session=session, reviewer=reviewer, by=by, now=utc_now())
             return reviewer.email
 
@@ -343,7 +344,7 @@ class AdminState(AuthState):
         """Run `work` on one reviewer and refresh the dialog's list of their keys."""
 
         def unit(session: Session, by: Reviewer) -> tuple[T, str, list[KeyRow]]:
-            target = _id(reviewer_id, "reviewer")
+            target = id_of(reviewer_id, "reviewer")
             result = work(session, by, target)
             found = offboarding.get_reviewer(session=session, reviewer_id=target)
             return result, found.email, offboarding.keys(session=session, reviewer_id=target)

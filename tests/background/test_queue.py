@@ -206,7 +206,7 @@ def test_a_killed_worker_s_task_is_taken_over_after_its_lease(
     session.refresh(task)
     assert (task.status, task.attempts) == (TaskStatus.running, 1), "nobody finished the attempt"
     queue = Queue(pipeline.QUEUE, connection=Redis.from_url(redis_server.url))
-    pipeline.sweep()
+    pipeline.sweep(clock=lambda: utc_now() + pipeline.DISPATCH_GRACE)  # queues the categorization
     assert pipeline.job_id(task.id, 1) not in queue.get_job_ids(), "a live lease: nobody takes it over"
     after_lease = FakeClock(task.lease_until + timedelta(seconds=1))
 
@@ -228,6 +228,15 @@ def test_a_killed_worker_s_task_is_taken_over_after_its_lease(
     assert (row.attempt, row.outcome, row.http_status) == (2, "succeeded", 200)
 
 
+PERIODIC = [
+    "periodic-audit-seal",
+    "periodic-expiry",
+    "periodic-metrics",
+    "periodic-sweep",
+    "periodic-timeouts",
+]
+
+
 def test_reconciling_the_periodic_jobs_twice_keeps_one_of_each(queue_redis):
     assert queue_redis.keys("rq:scheduler*") == []
 
@@ -235,15 +244,16 @@ def test_reconciling_the_periodic_jobs_twice_keeps_one_of_each(queue_redis):
     second = reconcile(Scheduler(queue_name=pipeline.QUEUE, connection=queue_redis))
     scheduler = Scheduler(queue_name=pipeline.QUEUE, connection=queue_redis)
 
-    assert len(first) == 4 and second == []
+    assert len(first) == 5 and second == []
     scheduled = sorted((job.id, job.func_name, job.meta.get("interval")) for job in scheduler.get_jobs())
     assert scheduled == [
+        ("periodic-audit-seal", "workers.periodic.seal_audit", 60),
         ("periodic-expiry", "workers.periodic.expire", 60),
         ("periodic-metrics", "workers.periodic.refresh_metrics", 60),
         ("periodic-sweep", "escalq.pipeline.sweep", 30),
         ("periodic-timeouts", "workers.periodic.check_timeouts", 60),
     ]
-    assert queue_redis.zcard(scheduler.scheduled_jobs_key) == 4
+    assert queue_redis.zcard(scheduler.scheduled_jobs_key) == 5
 
 
 def test_a_flushed_schedule_is_registered_again_on_the_next_pass(queue_redis):
@@ -253,22 +263,22 @@ def test_a_flushed_schedule_is_registered_again_on_the_next_pass(queue_redis):
 
     scheduler.enqueue_jobs()
 
-    assert queue_redis.zcard(scheduler.scheduled_jobs_key) == 4
+    assert queue_redis.zcard(scheduler.scheduled_jobs_key) == 5
     waiting = Queue(pipeline.QUEUE, connection=queue_redis).get_job_ids()
-    assert sorted(waiting) == ["periodic-expiry", "periodic-metrics", "periodic-sweep", "periodic-timeouts"]
+    assert sorted(waiting) == PERIODIC
 
 
 def test_a_periodic_job_still_waiting_is_not_queued_again(queue_redis):
     scheduler = ReconcilingScheduler(outage=Outage("test"), queue_name=pipeline.QUEUE, connection=queue_redis)
     reconcile(scheduler)
     scheduler.enqueue_jobs()
-    for job_id in ("periodic-expiry", "periodic-metrics", "periodic-sweep", "periodic-timeouts"):
+    for job_id in PERIODIC:
         queue_redis.zadd(scheduler.scheduled_jobs_key, {job_id: 0})  # due again, nothing ran meanwhile
 
     scheduler.enqueue_jobs()
 
     waiting = Queue(pipeline.QUEUE, connection=queue_redis).get_job_ids()
-    assert sorted(waiting) == ["periodic-expiry", "periodic-metrics", "periodic-sweep", "periodic-timeouts"]
+    assert sorted(waiting) == PERIODIC
     next_runs = dict(queue_redis.zrange(scheduler.scheduled_jobs_key, 0, -1, withscores=True))
     assert all(at > time.time() for at in next_runs.values()), "the next run is an interval later"
 

@@ -14,7 +14,9 @@ from escalq.models import Role
 from escalq.state.account import AccountState
 from escalq.state.actions import EscalationActions
 from escalq.state.admin import AdminState
+from escalq.state.audit import AuditState
 from escalq.state.base import AuthState, SessionGuard, is_public
+from escalq.state.contract import ContractState
 from escalq.state.detail import DetailState
 from escalq.state.login import LoginState
 from escalq.state.metrics import MetricsState
@@ -48,6 +50,8 @@ ROLES = {
     MetricsState: Role.manager,
     AdminState: Role.admin,
     OncallState: Role.admin,
+    ContractState: Role.admin,
+    AuditState: Role.manager,
     AccountState: Role.reviewer,
 }
 

@@ -74,6 +74,12 @@ def _plausible(world: dict[str, Any]) -> dict[str, Any]:
             "agent_id": world["agent"],
             "per_minute": "5",
             "per_day": "7",
+            "schema": '{"type": "object", "required": ["mallory"]}',
+            "escalation": world["pending"],
+            "actor": "Mallory",
+            "action": "created",
+            "since": "2026-11-01",
+            "until": "2026-11-30",
         },
     }
 
@@ -191,14 +197,21 @@ def test_a_plain_reviewer_is_refused_every_manager_and_admin_handler(world, tabs
         and f.state.requires != Role.reviewer
         and not is_public(f.state, f.name)
     ]
-    assert {f.state.__name__ for f in higher} == {"AdminState", "OncallState", "MetricsState"}
+    assert {f.state.__name__ for f in higher} == {
+        "AdminState",
+        "OncallState",
+        "ContractState",
+        "MetricsState",
+        "AuditState",
+    }
+    pages = {"MetricsState": "/metrics", "AuditState": "/audit"}
 
     for count, (found, payload) in enumerate(_probes(world, higher), start=2):
-        page = "/metrics" if found.state.requires == Role.manager else "/admin"
+        page = pages.get(found.state.__name__, "/admin")
         tab.send(found.event_name, payload, page)
         tab.wait_for_redirects(count, what=f"{found.label} to refuse a reviewer")
 
-    assert set(tab.redirects()[1:]) == {"/?denied=admin", "/?denied=metrics"}
+    assert set(tab.redirects()[1:]) == {"/?denied=admin", "/?denied=metrics", "/?denied=audit"}
     leaked = [
         word for word in (CANARY, "colleague@example.com", "billing-bot", "mallory") if word in tab.text()
     ]
