@@ -29,6 +29,7 @@ from escalq.cli.run import BIN
 from escalq.db import new_session
 from escalq.models import Escalation, Status, Task, TaskKind, TaskStatus
 from tests.background.receivers import HttpReceiver
+from workers.schedule import periodic_jobs
 
 POLL_S = 0.2
 SETTLE_TIMEOUT_S = 90.0
@@ -45,7 +46,7 @@ UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}
 QUEUE = "rq:queue:escalq"
 WORKERS = "rq:workers:escalq"
 SCHEDULED = "rq:scheduler:scheduled_jobs"
-PERIODIC = ("periodic-sweep", "periodic-timeouts", "periodic-expiry", "periodic-metrics")
+PERIODIC = tuple(job.job_id for job in periodic_jobs())
 RESULTS = "rq:results:*"  # RQ keeps each job's runs (up to 10) in a stream named after the job
 UNFINISHED = (TaskStatus.pending, TaskStatus.running)
 
