@@ -17,6 +17,7 @@ from escalq.schemas.metrics import (
     BacklogCell,
     DurationBucket,
     Metrics,
+    Precision,
     PriorityBreaches,
     PriorityDuration,
     Reason,
@@ -59,6 +60,7 @@ class Figures:
     backlog: go.Figure
     sla: go.Figure
     sla_reviewer: go.Figure
+    precision: go.Figure
 
 
 def figures(found: Metrics) -> Figures:
@@ -72,6 +74,7 @@ def figures(found: Metrics) -> Figures:
         backlog=backlog(found.backlog),
         sla=sla_breaches(found.sla_breaches, span=span),
         sla_reviewer=sla_by_reviewer(found.sla_by_reviewer, span=span),
+        precision=precision_over_time(found.precision_over_time, bucket=found.bucket, span=span),
     )
 
 
@@ -170,6 +173,33 @@ def rate_per_agent(rows: Sequence[AgentRate], *, bucket: str, span: Span) -> go.
         title=title,
         xaxis_title="agent",
         yaxis={"title": f"escalations per {bucket}", "rangemode": "tozero"},
+        **_LAYOUT,
+    )
+    return figure
+
+
+def precision_over_time(rows: Sequence[Precision], *, bucket: str, span: Span) -> go.Figure:
+    """One line per agent: the share of its escalations its resolvers said were warranted."""
+    title = "Escalation precision per agent"
+    if not any(row.judged for row in rows):
+        return empty(title, f"No resolver said whether escalating was warranted between {span.words()}")
+    agents = sorted({row.agent for row in rows})
+    figure = go.Figure(
+        [
+            go.Scatter(
+                x=[row.start for row in rows if row.agent == agent],
+                y=[row.precision for row in rows if row.agent == agent],
+                text=[f"{row.warranted} of {row.judged}" for row in rows if row.agent == agent],
+                name=agent,
+                mode="lines+markers",
+            )
+            for agent in agents
+        ]
+    )
+    figure.update_layout(
+        title=title,
+        xaxis={"title": f"created ({bucket})", "type": "date", "range": [span.start, span.end]},
+        yaxis={"title": "warranted / judged", "range": [0, 1], "tickformat": ".0%"},
         **_LAYOUT,
     )
     return figure

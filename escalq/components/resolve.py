@@ -4,7 +4,7 @@ from typing import Any
 
 import reflex as rx
 
-from escalq.state.actions import RESOLUTIONS
+from escalq.state.actions import RESOLUTIONS, WARRANTED
 
 
 def resolve_dialog(actions: Any) -> rx.Component:
@@ -19,6 +19,14 @@ def resolve_dialog(actions: Any) -> rx.Component:
                 ),
                 rx.text("Notes for the agent", size="2"),
                 rx.text_area(value=actions.notes, on_change=actions.set_notes, id="notes", rows="4"),
+                rx.text("Was escalating this warranted? (feeds the agent's precision)", size="2"),
+                rx.radio_group(
+                    WARRANTED,
+                    value=actions.warranted,
+                    on_change=actions.set_warranted,
+                    direction="row",
+                    id="warranted",
+                ),
                 rx.hstack(
                     rx.button("Cancel", variant="soft", color_scheme="gray", on_click=actions.close_resolve),
                     rx.button("Resolve", on_click=actions.resolve, id="confirm-resolve"),

@@ -1,6 +1,15 @@
 """SQLModel tables and enums; no queries live here."""
 
-from escalq.models.enums import OPEN_STATUSES, PRIORITY_RANK, STATUS_RANK, ActorKind, Priority, Role, Status
+from escalq.models.enums import (
+    OPEN_STATUSES,
+    PRIORITY_RANK,
+    STATUS_RANK,
+    ActorKind,
+    Priority,
+    Role,
+    Status,
+    Warranted,
+)
 from escalq.models.escalation import ContextUpdate, Escalation, EscalationEvent, IdempotencyKey
 from escalq.models.oncall import OncallMember, OncallOverride, OncallRotation
 from escalq.models.outbox import (
@@ -42,5 +51,6 @@ __all__ = [
     "Task",
     "TaskKind",
     "TaskStatus",
+    "Warranted",
     "WebhookDelivery",
 ]

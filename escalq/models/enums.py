@@ -10,6 +10,14 @@ class Priority(StrEnum):
     urgent = "urgent"
 
 
+class Warranted(StrEnum):
+    """A reviewer's word, when resolving, on whether the agent was right to escalate."""
+
+    yes = "yes"
+    no = "no"
+    unsure = "unsure"
+
+
 class Status(StrEnum):
     pending = "pending"
     assigned = "assigned"

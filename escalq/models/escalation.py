@@ -23,7 +23,7 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlmodel import Field, SQLModel
 
 from escalq.models.columns import TIMESTAMPTZ, EnumText, one_of
-from escalq.models.enums import OPEN_STATUSES, ActorKind, Priority, Status
+from escalq.models.enums import OPEN_STATUSES, ActorKind, Priority, Status, Warranted
 
 _OPEN = "(" + ", ".join(f"'{status.value}'" for status in OPEN_STATUSES) + ")"
 
@@ -33,6 +33,7 @@ class Escalation(SQLModel, table=True):
     __table_args__ = (
         one_of("priority", Priority, table="escalations"),
         one_of("status", Status, table="escalations"),
+        one_of("warranted", Warranted, table="escalations"),
         Index("ix_escalations_status", "status"),
         Index("ix_escalations_priority", "priority"),
         Index("ix_escalations_created_at", "created_at"),
@@ -79,6 +80,11 @@ class Escalation(SQLModel, table=True):
     resolved_by: uuid.UUID | None = Field(default=None, sa_column=Column(Uuid, ForeignKey("reviewers.id")))
     resolution: str | None = Field(default=None, sa_type=Text)
     resolution_notes: str | None = Field(default=None, sa_type=Text)
+    warranted: Warranted | None = Field(
+        default=None,
+        sa_column=Column(EnumText(Warranted)),
+        description="The resolver's word on whether escalating was warranted (escalation precision)",
+    )
     webhook_url: str | None = Field(default=None, sa_type=Text)
     category: str | None = Field(default=None, sa_type=Text, description="Short reason, for the top-10 list")
     category_source: str | None = Field(default=None, sa_type=Text, description="openai:<model> or local")

@@ -181,6 +181,7 @@ def _body() -> rx.Component:
                     "—",
                 ),
             ),
+            _fact("Warranted", rx.cond(E.warranted != "", E.warranted, "—")),
             _fact("Webhook", rx.cond(E.webhook_url != "", rx.code(E.webhook_url), "none")),
             _fact(
                 "Expires",

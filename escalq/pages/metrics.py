@@ -3,7 +3,9 @@
 import plotly.graph_objects as go
 import reflex as rx
 
+from escalq.components.history import table_or_note
 from escalq.components.nav import signed_in_page
+from escalq.schemas.metrics import PrecisionRow
 from escalq.state.metrics import PRESETS, MetricsState
 
 ROUTE = "/metrics"
@@ -59,6 +61,10 @@ def _chart(figure: rx.Var[go.Figure]) -> rx.Component:
     return rx.card(rx.plotly(data=figure, use_resize_handler=True, width="100%"), class_name="metrics-chart")
 
 
+def _precision_row(row: PrecisionRow) -> rx.Component:
+    return rx.table.row(rx.table.cell(row.agent), rx.table.cell(row.precision), rx.table.cell(row.counts))
+
+
 def metrics_page() -> rx.Component:
     return signed_in_page(
         MetricsState,
@@ -86,9 +92,17 @@ def metrics_page() -> rx.Component:
                 _chart(MetricsState.fig_backlog),
                 _chart(MetricsState.fig_sla),
                 _chart(MetricsState.fig_sla_reviewer),
+                _chart(MetricsState.fig_precision),
                 columns=rx.breakpoints(initial="1", md="2"),
                 spacing="4",
                 width="100%",
+            ),
+            rx.heading("Escalation precision", size="4"),
+            table_or_note(
+                ["Agent", "Warranted", "Of those judged"],
+                MetricsState.precision_rows,
+                _precision_row,
+                "No resolver has said yet whether escalating was warranted.",
             ),
             spacing="4",
             padding_y="1.5em",

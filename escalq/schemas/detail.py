@@ -62,6 +62,7 @@ class EscalationView:
     resolution: str
     resolution_notes: str
     resolved_by: str
+    warranted: str  # the resolver's word: yes, no, unsure, or "" when not said
     webhook_url: str
     agent_not_told_at: str  # "" unless its webhook gave up: the agent never heard
     expires_at: str

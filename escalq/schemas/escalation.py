@@ -8,7 +8,7 @@ from typing import Annotated, Any
 from pydantic import AfterValidator, AnyHttpUrl, BaseModel, ConfigDict, Field, TypeAdapter, model_validator
 from pydantic.config import JsonDict
 
-from escalq.models import ActorKind, Priority, Status
+from escalq.models import ActorKind, Priority, Status, Warranted
 from escalq.schemas.inputs import NonBlank, UtcDatetime
 
 MAX_NOTES_CHARS = 20_000
@@ -122,6 +122,10 @@ class ResolveIn(BaseModel):
         description="Short outcome, e.g. approved, rejected, answered"
     )
     resolution_notes: Annotated[str, Field(max_length=MAX_NOTES_CHARS)] = ""
+    warranted: Warranted | None = Field(
+        None,
+        description="Was escalating warranted? yes, no or unsure; feeds the metrics' escalation precision",
+    )
 
 
 class EscalationOut(BaseModel):
@@ -143,6 +147,7 @@ class EscalationOut(BaseModel):
     resolved_by: uuid.UUID | None
     resolution: str | None
     resolution_notes: str | None
+    warranted: Warranted | None
     webhook_url: str | None
     category: str | None
     bumped_at: datetime | None

@@ -1,6 +1,6 @@
 """The managers' figures; the dashboard and GET /api/metrics show the same values."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 
@@ -79,6 +79,29 @@ class WebhookStats:
 
 
 @dataclass(frozen=True)
+class Precision:
+    """Of an agent's escalations whose resolver said whether escalating was warranted (yes or no; unsure
+    ones are counted apart), the share that were: the number to tune an agent's thresholds by. `start` is
+    the bucket's, or None for the whole range."""
+
+    agent: str
+    start: datetime | None
+    judged: int
+    warranted: int
+    unsure: int
+    precision: float | None
+
+
+@dataclass(frozen=True)
+class PrecisionRow:
+    """An agent's precision as the metrics page lists it: plain strings."""
+
+    agent: str
+    precision: str
+    counts: str
+
+
+@dataclass(frozen=True)
 class Metrics:
     start: datetime
     end: datetime
@@ -93,3 +116,6 @@ class Metrics:
     sla_breaches: list[PriorityBreaches]
     sla_by_reviewer: list[ReviewerBreaches]
     webhooks: WebhookStats
+    # Defaults, so figures cached before they were counted still read.
+    precision_by_agent: list[Precision] = field(default_factory=list)
+    precision_over_time: list[Precision] = field(default_factory=list)

@@ -37,6 +37,7 @@ def view(*, session: Session, escalation_id: uuid.UUID) -> EscalationView:
         created_at=escalation.created_at.isoformat(),
         resolution=escalation.resolution or "",
         resolution_notes=escalation.resolution_notes or "",
+        warranted=escalation.warranted.value if escalation.warranted else "",
         resolved_by=resolver.display_name if resolver else "",
         webhook_url=escalation.webhook_url or "",
         agent_not_told_at=escalation.agent_not_told_at.isoformat() if escalation.agent_not_told_at else "",

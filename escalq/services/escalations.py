@@ -19,6 +19,7 @@ from escalq.models import (
     Reviewer,
     Status,
     TaskKind,
+    Warranted,
 )
 from escalq.schemas.escalation import EscalationCreate, PoolStatus
 from escalq.services import contract, notifications, outbox, repeats, urls, webhooks
@@ -245,9 +246,17 @@ def claim(*, session: Session, escalation_id: uuid.UUID, by: Reviewer, now: date
 
 
 def resolve(
-    *, session: Session, escalation_id: uuid.UUID, by: Reviewer, resolution: str, notes: str, now: datetime
+    *,
+    session: Session,
+    escalation_id: uuid.UUID,
+    by: Reviewer,
+    resolution: str,
+    notes: str,
+    now: datetime,
+    warranted: Warranted | None = None,
 ) -> Escalation:
-    """Record the human decision; only the holder or a manager/admin may, and only once."""
+    """Record the human decision, and the resolver's word on whether escalating was warranted (the
+    metrics' precision); only the holder or a manager/admin may, and only once."""
     escalation = _get_for_update(session=session, escalation_id=escalation_id)
     if escalation.status not in OPEN_STATUSES:
         raise Conflict(f"escalation {escalation_id} {_why_closed(session=session, escalation=escalation)}")
@@ -256,6 +265,7 @@ def resolve(
     previous_status = escalation.status
     escalation.status, escalation.resolved_at, escalation.resolved_by = Status.resolved, now, by.id
     escalation.resolution, escalation.resolution_notes = resolution, notes
+    escalation.warranted = warranted
     escalation.info_question, escalation.info_requested_by = None, None
     session.add(escalation)
     record_event(
@@ -265,7 +275,7 @@ def resolve(
         from_status=previous_status,
         actor=Principal(reviewer=by),
         now=now,
-        details={"resolution": resolution},
+        details={"resolution": resolution, **({"warranted": warranted.value} if warranted else {})},
     )
     webhooks.queue(
         session=session,

@@ -8,13 +8,24 @@ from sqlalchemy import ColumnElement, Float, and_, case, cast, func, literal, se
 from sqlalchemy.dialects.postgresql import array
 from sqlmodel import Session, col
 
-from escalq.models import OPEN_STATUSES, Agent, Escalation, Priority, Reviewer, Task, TaskKind, TaskStatus
+from escalq.models import (
+    OPEN_STATUSES,
+    Agent,
+    Escalation,
+    Priority,
+    Reviewer,
+    Task,
+    TaskKind,
+    TaskStatus,
+    Warranted,
+)
 from escalq.schemas.metrics import (
     AgentRate,
     BacklogCell,
     DurationBucket,
     DurationStats,
     Metrics,
+    Precision,
     PriorityBreaches,
     PriorityDuration,
     Reason,
@@ -79,6 +90,8 @@ def compute(
         sla_breaches=_sla_breaches(session=session, query=query, sla=sla, now=now),
         sla_by_reviewer=_sla_by_reviewer(session=session, query=query, sla=sla),
         webhooks=_webhooks(session=session, query=query),
+        precision_by_agent=_precision(session=session, query=query, over_time=False),
+        precision_over_time=_precision(session=session, query=query, over_time=True),
     )
 
 
@@ -173,6 +186,36 @@ def _rate_per_agent(*, session: Session, query: MetricsQuery) -> list[AgentRate]
     return [
         AgentRate(agent=name, count=count, per_bucket=count / buckets)
         for name, count in session.execute(statement)
+    ]
+
+
+def _precision(*, session: Session, query: MetricsQuery, over_time: bool) -> list[Precision]:
+    """Escalation precision per agent, for the range or per bucket, from the resolvers' feedback."""
+    said = col(Escalation.warranted)
+    bucket = func.date_trunc(query.bucket, col(Escalation.created_at), "UTC") if over_time else literal(None)
+    judged = func.count().filter(said.in_([Warranted.yes, Warranted.no]))
+    statement = (
+        select(
+            col(Escalation.source_agent),
+            bucket,
+            judged,
+            func.count().filter(said == Warranted.yes),
+            func.count().filter(said == Warranted.unsure),
+        )
+        .where(*_in_range(query), said.is_not(None))
+        .group_by(col(Escalation.source_agent), bucket)
+        .order_by(bucket, judged.desc(), col(Escalation.source_agent))
+    )
+    return [
+        Precision(
+            agent=agent,
+            start=start,
+            judged=judged_n,
+            warranted=yes,
+            unsure=unsure,
+            precision=yes / judged_n if judged_n else None,
+        )
+        for agent, start, judged_n, yes, unsure in session.execute(statement)
     ]
 
 

@@ -7,13 +7,15 @@ from reflex.event import EventSpec
 from sqlmodel import Session
 
 from escalq.clock import utc_now
-from escalq.models import Priority
+from escalq.models import Priority, Warranted
 from escalq.services import escalations, handback, priorities
 from escalq.services.errors import DomainError
 from escalq.state import live
 from escalq.state.base import AuthState, in_session
 
 RESOLUTIONS = ["approved", "rejected", "answered", "other"]
+# The resolver's word on whether escalating was warranted; "" says nothing.
+WARRANTED = [choice.value for choice in Warranted]
 
 
 def claimed_notice(passed_over: int) -> str:
@@ -34,6 +36,7 @@ class EscalationActions(AuthState):
     resolving_id: str = ""
     resolution: str = RESOLUTIONS[0]
     notes: str = ""
+    warranted: str = ""
     asking_id: str = ""
     question: str = ""
 
@@ -79,7 +82,7 @@ class EscalationActions(AuthState):
 
     @rx.event
     def open_resolve(self, escalation_id: str):
-        self.resolving_id, self.resolution, self.notes = escalation_id, RESOLUTIONS[0], ""
+        self.resolving_id, self.resolution, self.notes, self.warranted = escalation_id, RESOLUTIONS[0], "", ""
 
     @rx.event
     def close_resolve(self):
@@ -94,11 +97,16 @@ class EscalationActions(AuthState):
         self.notes = notes
 
     @rx.event
+    def set_warranted(self, warranted: str):
+        self.warranted = warranted if warranted in WARRANTED else ""
+
+    @rx.event
     async def resolve(self):
         reviewer = await self.current_reviewer()
         if reviewer is None or not self.resolving_id:
             return
         target, resolution, notes = uuid.UUID(self.resolving_id), self.resolution, self.notes
+        warranted = Warranted(self.warranted) if self.warranted else None
         try:
             await in_session(
                 lambda s: escalations.resolve(
@@ -108,6 +116,7 @@ class EscalationActions(AuthState):
                     resolution=resolution,
                     notes=notes,
                     now=utc_now(),
+                    warranted=warranted,
                 )
             )
         except DomainError as error:

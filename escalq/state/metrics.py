@@ -11,7 +11,7 @@ from escalq import charts, metrics_cache
 from escalq.clock import utc_now
 from escalq.config import get_settings
 from escalq.models import Role
-from escalq.schemas.metrics import Metrics
+from escalq.schemas.metrics import Metrics, PrecisionRow
 from escalq.services import metrics, queue, timeouts
 from escalq.services.errors import DomainError
 from escalq.state.base import AuthState, in_session
@@ -58,6 +58,8 @@ class MetricsState(AuthState):
     fig_backlog: go.Figure = go.Figure()
     fig_sla: go.Figure = go.Figure()
     fig_sla_reviewer: go.Figure = go.Figure()
+    fig_precision: go.Figure = go.Figure()
+    precision_rows: list[PrecisionRow] = []
 
     @rx.var
     def agent_options(self) -> list[str]:
@@ -117,6 +119,15 @@ class MetricsState(AuthState):
         self.fig_first, self.fig_resolution, self.fig_rate = drawn.first, drawn.resolution, drawn.rate
         self.fig_reasons, self.fig_backlog = drawn.reasons, drawn.backlog
         self.fig_sla, self.fig_sla_reviewer = drawn.sla, drawn.sla_reviewer
+        self.fig_precision = drawn.precision
+        self.precision_rows = [
+            PrecisionRow(
+                agent=row.agent,
+                precision="—" if row.precision is None else _percent(row.precision),
+                counts=f"{row.warranted} of {row.judged} warranted, {row.unsure} unsure",
+            )
+            for row in found.precision_by_agent
+        ]
 
     @rx.event
     async def set_preset(self, preset: str | list[str]):

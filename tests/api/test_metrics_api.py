@@ -103,7 +103,13 @@ def test_durations_are_seconds_and_counts_are_plain_numbers(client, keys, datase
     assert body["resolution_by_priority"][0] == {"priority": "urgent", "count": 1, "avg_s": 1800.0}
     assert body["rate_per_agent"] == [{"agent": "bot", "count": 3, "per_bucket": 0.125}]
     assert body["top_reasons"] == [{"category": "refund", "count": 3}]
-    assert body["webhooks"] == {"succeeded": 1, "failed": 1, "pending": 0, "success_rate": 0.5}
+    assert body["webhooks"] == {
+        "succeeded": 1,
+        "failed": 1,
+        "pending": 0,
+        "success_rate": 0.5,
+        "agents_not_told": 0,
+    }
     # The medium one has waited since T0 + 130 min, far past its 24 h.
     assert {row["priority"]: row["breached"] for row in body["sla_breaches"]} == {
         "urgent": 0,

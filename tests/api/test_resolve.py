@@ -119,3 +119,20 @@ def test_second_resolve_is_409_and_keeps_the_first_decision(client, session):
     session.refresh(escalation)
     assert escalation.resolution == "approved"
     assert escalation.resolved_by == holder.reviewer.id
+
+
+def test_the_resolver_may_say_whether_escalating_was_warranted(client, session):
+    agent = make_agent(session)
+    holder = make_reviewer(session)
+    escalation = make_escalation(session, agent.agent)
+    claim(client, escalation, holder)
+
+    refused = resolve(client, escalation, holder, {**DECISION, "warranted": "maybe"})
+    response = resolve(client, escalation, holder, {**DECISION, "warranted": "unsure"})
+
+    assert refused.status_code == 422
+    assert [error["field"] for error in refused.json()["errors"]] == ["body.warranted"]
+    assert response.status_code == 200, response.text
+    assert response.json()["warranted"] == "unsure"
+    session.refresh(escalation)
+    assert escalation.warranted == "unsure"

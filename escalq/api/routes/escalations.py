@@ -195,6 +195,7 @@ def resolve_escalation(
         resolution=body.resolution,
         notes=body.resolution_notes,
         now=utc_now(),
+        warranted=body.warranted,
     )
     pipeline.commit(session)
     return EscalationOut.model_validate(escalation)
