@@ -169,3 +169,5 @@ def test_postgres_connections_terminated_under_load_lose_nothing(stack, database
     system.fleet.check_alive()
     assert all(count > 0 for count in terminated)
     assert_nothing_lost(result, traffic, max_runs=3)
+    statuses = {reply.status for reply in traffic.replies}
+    assert statuses <= {"200", "201", "503"}, f"a database fault is 503, never 500: {statuses}"
