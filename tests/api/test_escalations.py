@@ -51,6 +51,7 @@ def test_create_returns_the_whole_escalation(client, session):
         "resolved_by",
         "resolution",
         "resolution_notes",
+        "warranted",
         "webhook_url",
         "category",
         "bumped_at",
@@ -78,6 +79,7 @@ def test_create_returns_the_whole_escalation(client, session):
     assert created["resolved_by"] is None
     assert created["resolution"] is None
     assert created["resolution_notes"] is None
+    assert created["warranted"] is None
     assert created["category"] is None  # categorization runs later, in a worker
     assert created["bumped_at"] is None
     # No expiry asked for: the urgent default deadline, counted from creation.

@@ -50,6 +50,7 @@ def _plausible(world: dict[str, Any]) -> dict[str, Any]:
         "agent": "all",
         "resolution": "rejected",
         "notes": f"overruled {CANARY}",
+        "warranted": "no",
         "question": "Why?",
         "key": "c",
         "modifiers": {"alt_key": False, "ctrl_key": False, "meta_key": False, "shift_key": False},
