@@ -30,6 +30,7 @@ from escalq.services.outbound import configured
 from tests.net import free_port
 
 ESCALQ = Path(sys.executable).with_name("escalq")
+ROOT = Path(__file__).resolve().parent.parent
 ARRIVALS = "escalq:bench:arrivals"
 LOG = (
     Path(tempfile.gettempdir()) / "escalq-bench-worker.log"
@@ -85,7 +86,8 @@ def worker_process(*, burst: bool) -> Iterator[subprocess.Popen[bytes]]:
     command = [str(ESCALQ), "worker", *(["--burst"] if burst else [])]
     process = subprocess.Popen(
         command,
-        env={**os.environ, "ESCALQ_ALLOW_PRIVATE_WEBHOOKS": "true"},
+        # PYTHONPATH: the no-op job is bench.worker.noop, importable from the checkout only.
+        env={**os.environ, "ESCALQ_ALLOW_PRIVATE_WEBHOOKS": "true", "PYTHONPATH": str(ROOT)},
         stdout=subprocess.DEVNULL,
         stderr=LOG.open("ab"),
         start_new_session=True,
