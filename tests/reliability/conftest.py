@@ -25,15 +25,14 @@ from tests.reliability.plumbing import (
     wait_until,
 )
 
-TALLIES: list[Tally] = []
+SUMMARY: list[str] = []  # the tallies and notes of this run, printed again at its end
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
-    if TALLIES:
+    if SUMMARY:
         terminalreporter.section("reliability tallies")
-        for tally in TALLIES:
-            for line in tally.lines():
-                terminalreporter.write_line(line)
+        for line in SUMMARY:
+            terminalreporter.write_line(line)
 
 
 @dataclass
@@ -73,9 +72,14 @@ class Stack:
 
     def report(self, tally: Tally) -> Tally:
         """Print the tally now (pytest -s) and keep it for the end of the run."""
-        TALLIES.append(tally)
-        print("\n" + "\n".join(tally.lines()))
+        for line in tally.lines():
+            self.note(line)
         return tally
+
+    def note(self, line: str) -> None:
+        """Print a line of the scenario's outcome now and at the end of the run."""
+        SUMMARY.append(line)
+        print(line)
 
 
 @pytest.fixture

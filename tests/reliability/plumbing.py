@@ -178,6 +178,7 @@ class Traffic:
     webhook_url: str
     count: int
     threads: int = 4
+    timeout_s: float = 10.0  # a request unanswered by then is filed as ReadTimeout
     phase: str = "before"
     replies: list[Reply] = field(default_factory=list)
     created: dict[str, str] = field(default_factory=dict)  # description -> id, for creates answered 201
@@ -219,7 +220,7 @@ class Traffic:
             return self._next
 
     def _run(self) -> None:
-        clients = [httpx.Client(base_url=url, timeout=30) for url in self.base_urls]
+        clients = [httpx.Client(base_url=url, timeout=self.timeout_s) for url in self.base_urls]
         try:
             while (number := self._take()) is not None:
                 self._one(clients[number % len(clients)], number)

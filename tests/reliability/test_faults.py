@@ -164,7 +164,7 @@ def test_postgres_connections_terminated_under_load_lose_nothing(stack, database
     last = time.monotonic()
     traffic.phase = "after"
     result = settle(system, traffic, scenario="postgres connections terminated", since=last)
-    print(f"[postgres connections terminated] connections terminated per round: {terminated}")
+    system.note(f"[postgres connections terminated] connections terminated per round: {terminated}")
 
     system.fleet.check_alive()
     assert all(count > 0 for count in terminated)
