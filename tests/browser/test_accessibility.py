@@ -45,6 +45,14 @@ def test_every_page_passes_axe(page, session):
     expect(page.locator("#admin-reviewers")).to_be_visible()
     expect(page.locator("#nav-user")).to_have_text("Grace")
     findings["admin"] = axe_findings(page)
+    page.locator('[data-schema="billing-bot"]').get_by_role("button", name="Edit").click()
+    expect(page.locator("#admin-schema")).to_be_visible()
+    findings["context schema dialog"] = axe_findings(page, "#admin-schema")
+    page.keyboard.press("Escape")
+
+    page.goto("/audit")
+    expect(page.locator("[data-event]").first).to_be_visible()
+    findings["audit log"] = axe_findings(page)
 
     page.goto("/account")
     expect(page.locator("#account-change-password")).to_be_visible()
