@@ -1,10 +1,11 @@
 """POST -> row visible on open dashboards: 1, then 50 signed-in queue tabs on the production backend.
 
 Escalations are POSTed through the API at a steady, modest rate; each one's latency runs from the POST's
-answer to the first state update that puts its row into a tab (one sample per POST per tab; a row that
-arrives before the answer counts 0). The escalations are urgent, so each lands on the first page of the
-default view (every open escalation, urgent first, oldest first) whatever else is open: before each
-round the urgent ones left by earlier rounds are expired in SQL, and the round posts fewer than a page.
+answer to the arrival of the first state update that carries its row to a tab (one sample per POST per
+tab; a row that arrives before the answer counts 0: the backend announces a change before it answers).
+The escalations are urgent, so each lands on the first page of the default view (every open escalation,
+urgent first, oldest first) whatever else is open: before each round the urgent ones left by earlier
+rounds are expired in SQL, and the round posts fewer than a page.
 
 The ceiling is what any update to an open tab costs on the same backend in the same run: one cheap event
 (the help dialog toggled) until its delta is back, p95 over a few, on one tab with nothing else going on.
@@ -97,31 +98,36 @@ def _expire_urgent(session: Session) -> None:
 def measure(*, session: Session, base_url: str, agent_key: str, cookies: list[str], label: str) -> Visible:
     """Open a tab per cookie, POST `POSTS` escalations at `RATE`, and time each row into each tab."""
     _expire_urgent(session)
-    answered: dict[str, float] = {}
+    described = {n: f"bench visible {label} {n} needs a human" for n in range(POSTS)}
+    answered: dict[int, float] = {}
     lock = threading.Lock()
 
     def send(client: httpx.Client, n: int) -> int:
         response = client.post(
             f"{base_url}/api/escalations",
             headers={"Authorization": f"Bearer {agent_key}"},
-            json={"issue_description": f"bench visible {label} {n} needs a human", "priority": "urgent"},
+            json={"issue_description": described[n], "priority": "urgent"},
         )
         at = time.monotonic()
         if response.status_code == 201:
             with lock:
-                answered[response.json()["id"]] = at
+                answered[n] = at
         return response.status_code
 
     with opened(base_url=base_url, cookies=cookies) as tabs:
+        for tab in tabs:
+            tab.expect(described.values())  # a row's description is in the update that brings it
         posted = paced(send=send, rate=RATE, seconds=POSTS / RATE, threads=4)
         deadline = time.monotonic() + SEEN_WITHIN_S
-        while time.monotonic() < deadline and not _all_seen(tabs, answered):
+        while time.monotonic() < deadline and not all(
+            described[n] in tab.seen for tab in tabs for n in answered
+        ):
             time.sleep(0.2)
         latencies = sorted(
-            max(0.0, seen - at) * 1000
+            max(0.0, tab.seen[described[n]] - at) * 1000
             for tab in tabs
-            for escalation_id, at in answered.items()
-            if (seen := tab.first_seen(escalation_id)) is not None
+            for n, at in answered.items()
+            if described[n] in tab.seen
         )
     return Visible(
         tabs=len(cookies),
@@ -131,10 +137,6 @@ def measure(*, session: Session, base_url: str, agent_key: str, cookies: list[st
         expected=POSTS * len(cookies),
         errors=posted.errors,
     )
-
-
-def _all_seen(tabs: list[Dashboard], answered: dict[str, float]) -> bool:
-    return all(tab.first_seen(escalation_id) is not None for tab in tabs for escalation_id in answered)
 
 
 def _quantile(ordered: list[float], q: float) -> float:

@@ -113,8 +113,9 @@ def shown_to(window: Window, *, viewer: Reviewer) -> QueuePage:
     rows = []
     for row, holder in zip(window.rows, window.holders, strict=True):
         mine = holder == viewer.id
-        open_ = Status(row.status) in OPEN_STATUSES
-        rows.append(replace(row, mine=mine, resolvable=open_ and (mine or viewer.role != Role.reviewer)))
+        resolvable = Status(row.status) in OPEN_STATUSES and (mine or viewer.role != Role.reviewer)
+        # Most rows are nobody's to this viewer: the window's own row then, not a copy per open tab.
+        rows.append(replace(row, mine=mine, resolvable=resolvable) if mine or resolvable else row)
     return QueuePage(rows=rows, next_cursor=window.next_cursor, total=window.total)
 
 

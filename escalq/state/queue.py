@@ -79,6 +79,8 @@ class QueueState(EscalationActions):
     @rx.var
     def selection_label(self) -> str:
         """Read out by screen readers when the selection moves."""
+        if not self.selected_id:
+            return ""
         for position, row in enumerate(self.rows, start=1):
             if row.id == self.selected_id:
                 about = f"{row.priority}, {row.status}, {row.description}"
@@ -132,7 +134,7 @@ class QueueState(EscalationActions):
         found = queue.shown_to(window, viewer=reviewer)
         set_if_changed(self, agents=agents, throttled=throttled, rows=found.rows, total=found.total)
         set_if_changed(self, next_cursor=found.next_cursor or "")
-        if self.selected_id not in {row.id for row in self.rows}:
+        if self.selected_id and self.selected_id not in {row.id for row in found.rows}:
             self.selected_id = ""
         self._notice_urgent(urgent.get(reviewer.id, []))
 
