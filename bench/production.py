@@ -1,10 +1,12 @@
 """Production load, one table: creates, claims and the worker, each beside a ceiling measured in this run.
 
-Ceilings: pgbench running the same SQL transaction (creates, claims) on the same server and table, and
-RQ's no-op job on the same worker class (the worker). Targets (issue 10): create at 8 connections at
-least 0.10x its pgbench ceiling, p99 at most 100 ms at half that rate, 1 agent within 20% of 8 agents;
-at least 100 webhook deliveries a second from one worker, at least half RQ's no-op job rate; resolve ->
-webhook received p95 at most 1 s at 20 resolutions a second. Load runs on loopback, bounded in time.
+Ceilings: pgbench running the same SQL transaction (creates, claims) on the same server and table,
+RQ's no-op job on the same worker class (the worker), and one event's round trip on an open tab (the
+live feed, bench/visible.py). Targets (issue 10): create at 8 connections at least 0.10x its pgbench
+ceiling, p99 at most 100 ms at half that rate, 1 agent within 20% of 8 agents; at least 100 webhook
+deliveries a second from one worker, at least half RQ's no-op job rate; resolve -> webhook received p95
+at most 1 s at 20 resolutions a second; POST -> row visible p95 at most 300 ms with 50 open dashboards.
+Load runs on loopback, bounded in time.
 """
 
 import os
@@ -16,7 +18,7 @@ import httpx
 from sqlalchemy import func
 from sqlmodel import col, select
 
-from bench import claim, create, worker
+from bench import claim, create, visible, worker
 from bench.load import Run, paced
 from bench.server import SERVER, serve_backend
 from escalq.clock import utc_now
@@ -26,7 +28,7 @@ from escalq.models import Escalation
 from escalq.services import people
 from escalq.services.outbound import configured
 
-SECTIONS = ("create", "claim", "worker")
+SECTIONS = ("create", "claim", "worker", "visible")
 WORKER_JOBS = 500
 RESOLVE_RATE = 20.0
 
@@ -70,6 +72,8 @@ def run(*, database_url: str, sections: set[str], seconds: float) -> list[Row]:
             rows += _claims(database_url=database_url, base_url=base_url, seconds=seconds)
         if "worker" in sections:
             rows += _worker(base_url=base_url, agent_key=fleet.keys[0], manager_key=manager_key)
+        if "visible" in sections:
+            rows += _visible(base_url=base_url, agent_key=fleet.keys[1])
     return rows
 
 
@@ -196,6 +200,38 @@ def _worker(*, base_url: str, agent_key: str, manager_key: str) -> list[Row]:
             target="p95 <= 1000 ms",
             met=p95 <= 1000 and received == int(RESOLVE_RATE * 10),
         ),
+    ]
+
+
+def _visible(*, base_url: str, agent_key: str) -> list[Row]:
+    with new_session() as session:
+        cookies = visible.sign_in(session=session, count=max(visible.TABS), now=utc_now())
+        ceiling = visible.ceiling_ms(base_url=base_url, cookie=cookies[0])
+        rounds = [
+            visible.measure(
+                session=session,
+                base_url=base_url,
+                agent_key=agent_key,
+                cookies=cookies[:tabs],
+                label=str(tabs),
+            )
+            for tabs in visible.TABS
+        ]
+    goal = max(visible.TABS)
+    return [
+        Row(
+            name=f"POST -> visible, {found.tabs} open dashboard{'s' if found.tabs > 1 else ''}, "
+            f"{visible.POSTS} at {visible.RATE:.0f}/s",
+            value=f"p50 {found.p50_ms:.0f} p95 {found.p95_ms:.0f} ms  seen {found.samples} of "
+            f"{found.expected}  errors {found.errors}",
+            ceiling=f"event trip {ceiling:.0f} ms",
+            ratio=found.p95_ms / ceiling,
+            target="p95 <= 300 ms" if found.tabs == goal else "",
+            met=(found.p95_ms <= 300 and found.samples == found.expected and found.errors == 0)
+            if found.tabs == goal
+            else None,
+        )
+        for found in rounds
     ]
 
 

@@ -27,6 +27,7 @@ SERVER = "Reflex production backend (reflex run --env prod --backend-only, Grani
 def serve_backend(*, env: dict[str, str] | None = None) -> Iterator[str]:
     """The production backend over the current settings' environment; its base URL."""
     port = free_port()
+    base_url = f"http://127.0.0.1:{port}"
     command = [
         str(REFLEX), "run", "--env", "prod", "--backend-only",
         "--backend-host", "127.0.0.1", "--backend-port", str(port), "--loglevel", "warning",
@@ -34,11 +35,11 @@ def serve_backend(*, env: dict[str, str] | None = None) -> Iterator[str]:
     process = subprocess.Popen(
         command,
         cwd=ROOT,
-        env={**os.environ, "REFLEX_TELEMETRY_ENABLED": "false", **(env or {})},
+        # Its own URL is the site: the event socket takes the dashboards' origin only from there.
+        env={**os.environ, "REFLEX_TELEMETRY_ENABLED": "false", "ESCALQ_PUBLIC_URL": base_url, **(env or {})},
         stdin=subprocess.DEVNULL,
         start_new_session=True,
     )
-    base_url = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 90
         while True:

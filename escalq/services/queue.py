@@ -1,6 +1,7 @@
 """The reviewers' queue: one page of rows, sorted and filtered in PostgreSQL."""
 
 import uuid
+from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
@@ -30,6 +31,16 @@ class Scope(StrEnum):
     unassigned = "unassigned"
 
 
+@dataclass(frozen=True)
+class Window:
+    """A page of the queue as any reviewer sees it, before it is marked for one of them."""
+
+    rows: list[QueueRow]  # mine and resolvable False: shown_to marks them
+    holders: list[uuid.UUID | None]  # each row's assignee
+    next_cursor: str | None
+    total: int
+
+
 def page(
     *,
     session: Session,
@@ -44,6 +55,36 @@ def page(
     now: datetime,
 ) -> QueuePage:
     """The viewer's page of the queue with the total that matches."""
+    found = window(
+        session=session,
+        viewer=viewer,
+        scope=scope,
+        filters=filters,
+        sort=sort,
+        order=order,
+        limit=limit,
+        cursor=cursor,
+        stale_after=stale_after,
+        now=now,
+    )
+    return shown_to(found, viewer=viewer)
+
+
+def window(
+    *,
+    session: Session,
+    viewer: Reviewer,
+    scope: Scope,
+    filters: EscalationFilter,
+    sort: SortKey,
+    order: Order,
+    limit: int,
+    cursor: str | None,
+    stale_after: dict[Priority, timedelta],
+    now: datetime,
+) -> Window:
+    """The page `viewer` sees, unmarked: the same for every reviewer but in scope mine (listing narrows
+    only agents), so the open dashboards showing one view can share it."""
     if scope == Scope.mine:
         filters = replace(filters, assigned_to=viewer.id)
     elif scope == Scope.unassigned:
@@ -59,13 +100,23 @@ def page(
         cursor=cursor,
     )
     names = _names(session=session, ids={e.assigned_to for e in escalations if e.assigned_to})
-    rows = [
-        _row(escalation, viewer=viewer, names=names, stale_after=stale_after, now=now)
-        for escalation in escalations
-    ]
-    return QueuePage(
-        rows=rows, next_cursor=next_cursor, total=count(session=session, principal=principal, filters=filters)
+    return Window(
+        rows=[_row(escalation, names=names, stale_after=stale_after, now=now) for escalation in escalations],
+        holders=[escalation.assigned_to for escalation in escalations],
+        next_cursor=next_cursor,
+        total=count(session=session, principal=principal, filters=filters),
     )
+
+
+def shown_to(window: Window, *, viewer: Reviewer) -> QueuePage:
+    """The window as `viewer` sees it: which rows are theirs, and which they may resolve from the queue."""
+    rows = []
+    for row, holder in zip(window.rows, window.holders, strict=True):
+        mine = holder == viewer.id
+        resolvable = Status(row.status) in OPEN_STATUSES and (mine or viewer.role != Role.reviewer)
+        # Most rows are nobody's to this viewer: the window's own row then, not a copy per open tab.
+        rows.append(replace(row, mine=mine, resolvable=resolvable) if mine or resolvable else row)
+    return QueuePage(rows=rows, next_cursor=window.next_cursor, total=window.total)
 
 
 def agent_names(*, session: Session) -> list[str]:
@@ -107,25 +158,24 @@ def next_deadline(escalation: Escalation, *, stale_after: dict[Priority, timedel
     return Deadline(RULE_LABELS[rule.action], escalation.created_at + threshold, escalation.created_at)
 
 
-def urgent_waiting_for(*, session: Session, reviewer_id: uuid.UUID) -> list[UrgentAlert]:
-    """Urgent escalations assigned to the reviewer and not yet claimed, oldest first."""
+def urgent_waiting(*, session: Session) -> dict[uuid.UUID, list[UrgentAlert]]:
+    """Each reviewer's urgent escalations assigned to them and not yet claimed, oldest first."""
     found = session.exec(
         select(Escalation)
-        .where(
-            col(Escalation.assigned_to) == reviewer_id,
-            col(Escalation.priority) == Priority.urgent,
-            col(Escalation.status) == Status.assigned,
-        )
+        .where(col(Escalation.priority) == Priority.urgent, col(Escalation.status) == Status.assigned)
         .order_by(col(Escalation.created_at))
     )
-    return [
-        UrgentAlert(
-            id=str(e.id),
-            agent=e.source_agent,
-            description=shorten(masking.mask(e.issue_description), ALERT_DESCRIPTION),
-        )
-        for e in found
-    ]
+    waiting: defaultdict[uuid.UUID, list[UrgentAlert]] = defaultdict(list)
+    for e in found:
+        if e.assigned_to is not None:
+            waiting[e.assigned_to].append(
+                UrgentAlert(
+                    id=str(e.id),
+                    agent=e.source_agent,
+                    description=shorten(masking.mask(e.issue_description), ALERT_DESCRIPTION),
+                )
+            )
+    return dict(waiting)
 
 
 def remember_my_work(*, session: Session, reviewer_id: uuid.UUID, on: bool) -> None:
@@ -144,12 +194,10 @@ def is_stale(escalation: Escalation, *, stale_after: dict[Priority, timedelta], 
 def _row(
     escalation: Escalation,
     *,
-    viewer: Reviewer,
     names: dict[uuid.UUID, str],
     stale_after: dict[Priority, timedelta],
     now: datetime,
 ) -> QueueRow:
-    mine = escalation.assigned_to == viewer.id
     deadline = next_deadline(escalation, stale_after=stale_after)
     return QueueRow(
         id=str(escalation.id),
@@ -160,7 +208,7 @@ def _row(
         description=shorten(escalation.issue_description, SHORT_DESCRIPTION),
         category=escalation.category or "",
         assignee=names.get(escalation.assigned_to, "") if escalation.assigned_to else "",
-        mine=mine,
+        mine=False,
         created_at=escalation.created_at.isoformat(),
         stale=is_stale(escalation, stale_after=stale_after, now=now),
         oncall_notified=escalation.oncall_notified_at is not None,
@@ -168,7 +216,7 @@ def _row(
         loop_suspected=escalation.loop_suspected,
         agent_not_told=escalation.agent_not_told_at is not None,
         claimable=escalation.status in UNCLAIMED,
-        resolvable=escalation.status in OPEN_STATUSES and (mine or viewer.role != Role.reviewer),
+        resolvable=False,
         deadline_label=deadline.label if deadline else "",
         deadline_at=deadline.at.isoformat() if deadline else "",
         deadline_from=deadline.counted_from.isoformat() if deadline else "",

@@ -2,6 +2,7 @@
 
 import secrets
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import lru_cache
@@ -118,13 +119,20 @@ def reviewer_for(*, session: Session, token: str, now: datetime) -> Reviewer | N
 
     Marks the session as seen (at most once a minute, so a busy dashboard does not write on every event).
     """
-    if not token:
-        return None
+    return reviewers_for(session=session, tokens=[token], now=now).get(token)
+
+
+def reviewers_for(*, session: Session, tokens: Iterable[str], now: datetime) -> dict[str, Reviewer]:
+    """`reviewer_for` of many tokens in one query (the live feed checks every open tab at once); a token
+    whose session is not valid now is left out."""
+    hashes = {hash_key(token): token for token in tokens if token}
+    if not hashes:
+        return {}
     found = session.exec(
         select(ReviewerSession, Reviewer)
         .join(Reviewer, col(ReviewerSession.reviewer_id) == col(Reviewer.id))
         .where(
-            col(ReviewerSession.token_hash) == hash_key(token),
+            col(ReviewerSession.token_hash).in_(list(hashes)),
             col(ReviewerSession.revoked_at).is_(None),
             col(ReviewerSession.expires_at) > now,
             # The settings as they are now: shortening them cuts sessions already open.
@@ -132,15 +140,15 @@ def reviewer_for(*, session: Session, token: str, now: datetime) -> Reviewer | N
             col(ReviewerSession.last_seen_at) > now - idle_timeout(),
             col(Reviewer.disabled_at).is_(None),
         )
-    ).first()
-    if found is None:
-        return None
-    stored, reviewer = found
-    if now - stored.last_seen_at >= TOUCH_EVERY:
-        stored.last_seen_at = now
-        session.add(stored)
-        session.flush()
-    return reviewer
+    ).all()
+    valid = {}
+    for stored, reviewer in found:
+        if now - stored.last_seen_at >= TOUCH_EVERY:
+            stored.last_seen_at = now
+            session.add(stored)
+        valid[hashes[stored.token_hash]] = reviewer
+    session.flush()
+    return valid
 
 
 def logout(*, session: Session, token: str, now: datetime) -> None:

@@ -30,10 +30,13 @@ from escalq.models import Reviewer, Role
 from escalq.pipeline import unit_of_work
 from escalq.services import oncall, sessions
 from escalq.services.json_input import value_errors
+from escalq.state import reads
 
 F = TypeVar("F", bound=Callable[..., Any])
 T = TypeVar("T")
 LOGIN_ROUTE = "/login"
+# Keys of reads shared within a live round (escalq.state.reads): a session token's, the on-call names.
+SESSION, ON_CALL = "session", "on call"
 _PUBLIC = "__escalq_public__"
 _RANKS = list(Role)  # declared from least to most: reviewer, manager, admin
 # Reflex's own events, sent by every page before anyone signs in; none runs our code or reads our data.
@@ -55,6 +58,14 @@ async def in_session(work: Callable[[Session], T]) -> T:
             return work(session)
 
     return await asyncio.to_thread(unit)
+
+
+def set_if_changed(state: BaseState, **values: Any) -> None:
+    """Set each field whose value differs: Reflex sends every field set, so what is unchanged stays home
+    (the live feed refreshes every watching tab on every change)."""
+    for name, value in values.items():
+        if getattr(state, name) != value:
+            setattr(state, name, value)
 
 
 def public(handler: F) -> F:
@@ -123,14 +134,12 @@ class AuthState(rx.State):
 
     async def current_reviewer(self) -> Reviewer | None:
         """The reviewer behind the token, fresh from the database (roles can change)."""
-        token = self.token
-
-        def read(session: Session) -> tuple[Reviewer | None, str]:
-            now = utc_now()
-            reviewer = sessions.reviewer_for(session=session, token=token, now=now)
-            return reviewer, oncall.names_at(session=session, at=now) if reviewer else ""
-
-        reviewer, self.on_call_names = await in_session(read)
+        reviewer = await signed_in(self.token)
+        self.on_call_names = (
+            await reads.once(ON_CALL, lambda: in_session(lambda s: oncall.names_at(session=s, at=utc_now())))
+            if reviewer
+            else ""
+        )
         self._remember(reviewer)
         return reviewer
 
@@ -146,7 +155,26 @@ async def signed_in(token: str) -> Reviewer | None:
     """The reviewer whose session `token` is valid now (the sessions service decides), else None."""
     if not token:
         return None
-    return await in_session(lambda s: sessions.reviewer_for(session=s, token=token, now=utc_now()))
+    return await reads.once(
+        (SESSION, token),
+        lambda: in_session(lambda s: sessions.reviewer_for(session=s, token=token, now=utc_now())),
+    )
+
+
+async def check_sessions(tokens: list[str]) -> None:
+    """Within a live round: many tabs' session tokens checked in one query, and who is on call, read
+    ahead in one unit of work for `signed_in` and `current_reviewer` to answer."""
+
+    def read(session: Session) -> tuple[dict[str, Reviewer], str]:
+        now = utc_now()
+        return sessions.reviewers_for(session=session, tokens=tokens, now=now), oncall.names_at(
+            session=session, at=now
+        )
+
+    valid, on_call = await in_session(read)
+    for token in tokens:
+        reads.known((SESSION, token), valid.get(token))
+    reads.known(ON_CALL, on_call)
 
 
 def allows(reviewer: Reviewer | None, role: Role) -> bool:

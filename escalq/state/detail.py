@@ -10,9 +10,9 @@ from escalq.schemas.detail import EscalationView
 from escalq.schemas.handback import ContextUpdateRow, Exchange
 from escalq.services import detail, handback, webhooks
 from escalq.services.errors import DomainError
-from escalq.state import live
+from escalq.state import live, reads
 from escalq.state.actions import EscalationActions
-from escalq.state.base import in_session
+from escalq.state.base import in_session, set_if_changed
 
 
 class DetailState(EscalationActions):
@@ -41,17 +41,22 @@ class DetailState(EscalationActions):
             )
 
         try:
-            self.escalation, exchange = await in_session(read)
-            self.missing = ""
+            escalation, exchange = await reads.once(("escalation", target), lambda: in_session(read))
         except DomainError as error:
             self.escalation, self.missing = None, error.message
             return
-        self.open_question, self.asked_by = exchange.question, exchange.asked_by
-        self.updates = exchange.updates
+        set_if_changed(
+            self,
+            escalation=escalation,
+            missing="",
+            open_question=exchange.question,
+            asked_by=exchange.asked_by,
+            updates=exchange.updates,
+        )
 
     @rx.event
     async def load(self):
-        live.watch(self.router.session.client_token, type(self))
+        live.watch(self.router.session.client_token, type(self), self.token)
         self.notice = ""
         await self.refresh()
 

@@ -1,6 +1,7 @@
 """The queue page: one page of rows in state, sorted and filtered by the database, live."""
 
 import json
+import uuid
 from typing import Any
 
 import reflex as rx
@@ -9,15 +10,16 @@ from sqlmodel import Session
 
 from escalq.clock import utc_now
 from escalq.config import get_settings
-from escalq.models import OPEN_STATUSES, Priority, Reviewer, Status
-from escalq.schemas.queue import QueuePage, QueueRow, UrgentAlert
+from escalq.models import OPEN_STATUSES, Priority, Status
+from escalq.schemas.queue import QueueRow, UrgentAlert
 from escalq.services import limits, queue, timeouts
 from escalq.services.listing import EscalationFilter, Order, SortKey
-from escalq.state import live
+from escalq.state import live, reads
 from escalq.state.actions import EscalationActions
-from escalq.state.base import in_session
+from escalq.state.base import in_session, set_if_changed
 from escalq.state.shortcuts import Move, move_for
 
+Urgent = dict[uuid.UUID, list[UrgentAlert]]  # each reviewer's urgent escalations waiting to be claimed
 PAGE_SIZE = 50
 STATUS_CHOICES = ["open", *[s.value for s in Status], "all"]
 # "My work": the reviewer's own escalations that are still open.
@@ -77,6 +79,8 @@ class QueueState(EscalationActions):
     @rx.var
     def selection_label(self) -> str:
         """Read out by screen readers when the selection moves."""
+        if not self.selected_id:
+            return ""
         for position, row in enumerate(self.rows, start=1):
             if row.id == self.selected_id:
                 about = f"{row.priority}, {row.status}, {row.description}"
@@ -105,8 +109,8 @@ class QueueState(EscalationActions):
         filters, cursor = self._filters(), (self.cursors[-1] if self.cursors else None)
         sort, order, scope = SortKey(self.sort), Order(self.order), queue.Scope(self.scope)
 
-        def read(session: Session) -> tuple[QueuePage, list[str], str]:
-            found = queue.page(
+        def read(session: Session) -> tuple[queue.Window, list[str], str, Urgent]:
+            window = queue.window(
                 session=session,
                 viewer=reviewer,
                 scope=scope,
@@ -118,17 +122,24 @@ class QueueState(EscalationActions):
                 stale_after=timeouts.thresholds(settings),
                 now=utc_now(),
             )
-            return found, queue.agent_names(session=session), _throttled(session)
+            agents = queue.agent_names(session=session)
+            return window, agents, _throttled(session), queue.urgent_waiting(session=session)
 
-        found, self.agents, self.throttled = await in_session(read)
-        self.rows, self.total, self.next_cursor = found.rows, found.total, found.next_cursor or ""
-        if self.selected_id not in {row.id for row in self.rows}:
+        # Everything the read depends on (queue.window: the viewer only for My work), for open tabs to share.
+        view = (scope, reviewer.id if scope == queue.Scope.mine else None, sort, order, cursor)
+        filtered = (self.status_filter, self.priority_filter, self.agent_filter)
+        window, agents, throttled, urgent = await reads.once(
+            ("queue", *view, *filtered), lambda: in_session(read)
+        )
+        found = queue.shown_to(window, viewer=reviewer)
+        set_if_changed(self, agents=agents, throttled=throttled, rows=found.rows, total=found.total)
+        set_if_changed(self, next_cursor=found.next_cursor or "")
+        if self.selected_id and self.selected_id not in {row.id for row in found.rows}:
             self.selected_id = ""
-        await self._notice_urgent(reviewer)
+        self._notice_urgent(urgent.get(reviewer.id, []))
 
-    async def _notice_urgent(self, reviewer: Reviewer) -> None:
+    def _notice_urgent(self, waiting: list[UrgentAlert]) -> None:
         """Queue an alert for each urgent escalation newly waiting for this reviewer (not on first load)."""
-        waiting = await in_session(lambda s: queue.urgent_waiting_for(session=s, reviewer_id=reviewer.id))
         known = set(self._urgent_known)
         if self.notifications == "granted":
             self._alerts = [*self._alerts, *(alert for alert in waiting if alert.id not in known)]
@@ -156,7 +167,7 @@ class QueueState(EscalationActions):
     @rx.event
     async def load(self):
         """on_load: first page (My work when the reviewer chose it), and a seat in the live feed."""
-        live.watch(self.router.session.client_token, type(self))
+        live.watch(self.router.session.client_token, type(self), self.token)
         self.cursors, self._urgent_known, self._alerts = [], [], []
         reviewer = await self.current_reviewer()
         if reviewer is not None and reviewer.opens_my_work:

@@ -158,9 +158,17 @@ def test_urgent_alerts_are_the_unclaimed_urgent_ones_assigned_to_the_reviewer_ma
     make_escalation(session, agent, priority=Priority.high, now=now)
     claimed = make_escalation(session, agent, priority=Priority.urgent, now=now)
     escalations.claim(session=session, escalation_id=claimed.id, by=me, now=now)
+    colleague = make_reviewer(session, "colleague@example.com").reviewer
+    theirs = make_escalation(session, agent, priority=Priority.urgent, now=now)
+    theirs.assigned_to = colleague.id
     session.commit()
-    alerts = queue.urgent_waiting_for(session=session, reviewer_id=me.id)
+    waiting = queue.urgent_waiting(session=session)
+    alerts = waiting[me.id]
     assert [(a.id, a.agent) for a in alerts] == [(str(urgent.id), agent.name)]
+    assert {holder: [a.id for a in found] for holder, found in waiting.items()} == {
+        me.id: [str(urgent.id)],
+        colleague.id: [str(theirs.id)],
+    }
     assert "4111 1111 1111 1111" not in alerts[0].description
     assert alerts[0].description.endswith("charged twice")
 

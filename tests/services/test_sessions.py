@@ -84,3 +84,14 @@ def test_sign_out_everywhere_ends_every_session_of_that_reviewer_only(session, n
 def test_unknown_or_empty_tokens_identify_nobody(session, now):
     assert sessions.reviewer_for(session=session, token="", now=now) is None
     assert sessions.reviewer_for(session=session, token="made-up", now=now) is None
+
+
+def test_many_tokens_are_checked_at_once_and_only_valid_ones_answer(session, now):
+    riley = make_reviewer(session, "riley@example.com").reviewer
+    sam = make_reviewer(session, "sam@example.com").reviewer
+    _, rileys = sign_in(session, now, "riley@example.com")
+    _, sams = sign_in(session, now, "sam@example.com")
+    _, ended = sign_in(session, now, "sam@example.com")
+    sessions.logout(session=session, token=ended, now=now)
+    found = sessions.reviewers_for(session=session, tokens=[rileys, sams, ended, "", "unknown"], now=now)
+    assert {token: reviewer.id for token, reviewer in found.items()} == {rileys: riley.id, sams: sam.id}
