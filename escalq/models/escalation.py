@@ -115,6 +115,11 @@ class Escalation(SQLModel, table=True):
         sa_type=TIMESTAMPTZ,
         description="The last webhook attempt gave up: the agent never heard",
     )
+    policy_version: int | None = Field(
+        default=None,
+        sa_column=Column(Integer),
+        description="The policy version it was opened under (policy_versions.number)",
+    )
 
 
 class EscalationEvent(SQLModel, table=True):
@@ -138,6 +143,10 @@ class EscalationEvent(SQLModel, table=True):
     to_status: Status = Field(sa_column=Column(EnumText(Status), nullable=False))
     details: dict[str, Any] = Field(
         default_factory=dict, sa_column=Column(JSONB, nullable=False, server_default=text("'{}'::jsonb"))
+    )
+    # Filled in by the database (the active version as the row is written): no round trip for the writer.
+    policy_version: int | None = Field(
+        default=None, sa_column=Column(Integer, server_default=text("active_policy_version()"))
     )
 
 
