@@ -4,6 +4,7 @@ import click
 
 from escalq.cli.offboard import add_commands as add_offboarding
 from escalq.cli.output import domain_errors, emit, json_option
+from escalq.cli.policy import policy
 from escalq.cli.run import refresh_metrics, run
 from escalq.cli.workers import scheduler, worker
 from escalq.clock import utc_now
@@ -179,6 +180,7 @@ def reviewer_key(email: str, as_json: bool) -> None:
 
 
 add_offboarding(reviewer, domain_errors)
+cli.add_command(policy)
 
 
 @cli.group()
