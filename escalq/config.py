@@ -109,6 +109,11 @@ class Settings(BaseSettings):
     expire_medium_after_min: float = 4320
     expire_low_after_min: float = 10080
 
+    # Policies (escalq.services.policies): with approval on, a second admin approves a version before it
+    # can be activated; running processes re-read the active version at most this many seconds late.
+    policy_approval: bool = False
+    policy_cache_s: float = Field(5.0, ge=0)
+
     @field_validator("cors_origins")
     @classmethod
     def _origins_only(cls, values: list[str]) -> list[str]:

@@ -29,7 +29,7 @@ from escalq.broker import redis
 from escalq.clock import Clock, utc_now
 from escalq.db import new_session
 from escalq.models import EscalationEvent, Task, TaskKind, TaskStatus
-from escalq.services import attempts, outbox, webhooks
+from escalq.services import attempts, outbox, policies, webhooks
 from escalq.services.outbound import configured
 
 log = logging.getLogger(__name__)
@@ -112,7 +112,8 @@ def run_task(task_id: str) -> None:
     it, and a retry, if one is due later, is scheduled in the same round trip."""
     task = uuid.UUID(task_id)
     with new_session() as session:
-        attempted = attempts.run(session=session, task_id=task, config=configured(), clock=utc_now)
+        config = policies.outbound(configured(), policies.current(session))
+        attempted = attempts.run(session=session, task_id=task, config=config, clock=utc_now)
         session.commit()
     if attempted is None:
         return

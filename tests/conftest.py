@@ -26,6 +26,8 @@ TEST_REDIS_URL = os.environ.get("ESCALQ_TEST_REDIS_URL", "redis://127.0.0.1:6379
 # which refuses to start without one.
 TEST_SECRET_KEY = "Sm0d4kR9vQYy0m1Zb2b6xJm9Qk3bq3w0Zq2m5P4t8yU="
 os.environ["ESCALQ_SECRET_KEY"] = TEST_SECRET_KEY
+# Tests empty the tables after each test, policy versions too: every process re-reads the active policy.
+os.environ["ESCALQ_POLICY_CACHE_S"] = "0"
 
 
 def _admin_engine():

@@ -17,7 +17,8 @@ from sqlmodel import select
 from escalq.cli.database import alembic_config
 from escalq.clock import utc_now
 from escalq.models import Agent, EscalationEvent, Reviewer, Role, SecurityEvent
-from escalq.services import agent_secrets, sessions, vault
+from escalq.schemas.policy import PolicyDocument
+from escalq.services import agent_secrets, policies, sessions, vault
 from escalq.services.secrets import key_prefix, verify_password
 from tests.factories import PASSWORD, make_agent, make_escalation, make_reviewer
 
@@ -454,3 +455,21 @@ def test_audit_seal_then_verify_and_a_broken_link_exits_1(escalq, session):
     )
     record = json.loads(as_json.stdout)
     assert (as_json.returncode, record["intact"], record["breaks"][0]["event_id"]) == (1, False, event_id)
+
+
+def test_policy_activate_rolls_back_and_prints_the_diff(escalq, session, now):
+    admin = make_reviewer(session, "ada@example.com", role=Role.admin).reviewer
+    policies.current(session)
+    document = PolicyDocument().model_dump(mode="json")
+    document["loops"]["window_min"] = 30
+    policies.propose(session=session, document=document, author=admin, comment="shorter", now=now)
+    session.commit()
+    env = {"PYTHONPATH": os.getcwd()}
+    assert json_of(escalq("policy", "activate", "2", "--json", **env))["diff"] == [
+        {"path": "loops.window_min", "before": 60.0, "after": 30.0}
+    ]
+    assert json_of(escalq("policy", "show", "--json", **env))["number"] == 2
+    assert json_of(escalq("policy", "activate", "1", "--json", **env))["previous"] == 2
+    listed = json_of(escalq("policy", "list", "--json", **env))["versions"]
+    assert [(v["number"], v["active"]) for v in listed] == [(2, False), (1, True)]
+    assert_clean_error(escalq("policy", "activate", "1", **env), "already active")

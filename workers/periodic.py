@@ -4,9 +4,8 @@ import logging
 
 from escalq import metrics_cache, pipeline
 from escalq.clock import utc_now
-from escalq.config import get_settings
 from escalq.db import new_session, session_scope
-from escalq.services import expiry, timeouts, trail
+from escalq.services import expiry, policies, timeouts, trail
 from escalq.services.outbound import configured
 
 log = logging.getLogger(__name__)
@@ -15,10 +14,11 @@ log = logging.getLogger(__name__)
 def check_timeouts() -> dict[str, int]:
     """Apply the priority timeout rules; the notifications they record are queued with them."""
     with new_session() as session:
+        policy = policies.current(session)
         report = timeouts.apply(
             session=session,
-            limits=timeouts.thresholds(get_settings()),
-            channels=configured().channels,
+            limits=policies.thresholds(policy.document),
+            channels=policies.outbound(configured(), policy).channels,
             now=utc_now(),
         )
         pipeline.commit(session)
@@ -39,7 +39,7 @@ def refresh_metrics() -> list[str]:
     """Recompute the managers' preset figures, so the page and the API answer from the cache."""
     with new_session() as session:
         refreshed = metrics_cache.refresh_presets(
-            session=session, sla=timeouts.thresholds(get_settings()), now=utc_now()
+            session=session, sla=policies.thresholds(policies.current(session).document), now=utc_now()
         )
         session.commit()
     return refreshed

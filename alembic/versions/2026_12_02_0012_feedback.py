@@ -1,7 +1,7 @@
 """Feedback: the resolver says whether escalating was warranted
 
 Revision ID: 0012
-Revises: 0010
+Revises: 0011
 Create Date: 2026-12-02
 
 `escalations.warranted` (yes, no or unsure; empty when the resolver did not say) is what the metrics'
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0012"
-down_revision: str | None = "0010"
+down_revision: str | None = "0011"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

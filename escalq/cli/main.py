@@ -4,6 +4,7 @@ import click
 
 from escalq.cli.offboard import add_commands as add_offboarding
 from escalq.cli.output import domain_errors, emit, json_option
+from escalq.cli.policy import policy
 from escalq.cli.run import refresh_metrics, run
 from escalq.cli.trail import agent_schema, audit
 from escalq.cli.workers import scheduler, worker
@@ -183,6 +184,7 @@ def reviewer_key(email: str, as_json: bool) -> None:
 
 
 add_offboarding(reviewer, domain_errors)
+cli.add_command(policy)
 
 
 @cli.group()

@@ -22,6 +22,7 @@ from escalq.models.outbox import (
     WebhookDelivery,
 )
 from escalq.models.people import Agent, ApiKey, Reviewer, ReviewerSession
+from escalq.models.policy import PolicyVersion
 from escalq.models.security import LoginThrottle, SecurityEvent
 
 __all__ = [
@@ -42,6 +43,7 @@ __all__ = [
     "OncallMember",
     "OncallOverride",
     "OncallRotation",
+    "PolicyVersion",
     "Priority",
     "Reviewer",
     "ReviewerSession",

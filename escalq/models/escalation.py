@@ -122,6 +122,11 @@ class Escalation(SQLModel, table=True):
         sa_type=TIMESTAMPTZ,
         description="The last webhook attempt gave up: the agent never heard",
     )
+    policy_version: int | None = Field(
+        default=None,
+        sa_column=Column(Integer),
+        description="The policy version it was opened under (policy_versions.number)",
+    )
 
 
 class EscalationEvent(SQLModel, table=True):
@@ -172,6 +177,10 @@ class EscalationEvent(SQLModel, table=True):
     global_seq: int | None = Field(default=None, sa_column=Column(BigInteger))
     global_prev_hash: str | None = Field(default=None, sa_type=Text)
     global_hash: str | None = Field(default=None, sa_type=Text)
+    # Filled in by the database (the active version as the row is written): no round trip for the writer.
+    policy_version: int | None = Field(
+        default=None, sa_column=Column(Integer, server_default=text("active_policy_version()"))
+    )
 
 
 class ContextUpdate(SQLModel, table=True):

@@ -110,6 +110,7 @@ def create(
                 "repeat_key": repeat_key,
                 "loop_suspected": loop_of is not None,
                 "related_to": loop_of,
+                "policy_version": outbound.policy_version,
             },
         )
         if escalation is not None:

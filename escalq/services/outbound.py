@@ -32,6 +32,8 @@ class Outbound:
     expire_after: dict[Priority, timedelta] = field(default_factory=lambda: expiry_defaults(Settings()))
     limits: Limits = field(default_factory=lambda: Limits.from_settings(Settings()))
     network: http.Network = field(default_factory=http.Network)
+    # The policy version that set expire_after, limits and the channels in use (services.policies).
+    policy_version: int | None = None
 
     @property
     def webhook_reach(self) -> urls.Reach:

@@ -10,8 +10,10 @@ from sqlmodel import Session, col
 
 from escalq.config import Settings
 from escalq.models import Escalation, Priority, Status
+from escalq.schemas.policy import PolicyDocument
 from escalq.services import notifications
 from escalq.services.audit import record_event
+from escalq.services.policies import applied
 
 UNCLAIMED = (Status.pending, Status.assigned)
 
@@ -47,12 +49,8 @@ RULES = (
 
 
 def thresholds(settings: Settings) -> dict[Priority, timedelta]:
-    """How long each priority may wait unclaimed before its rule fires."""
-    return {
-        Priority.urgent: timedelta(minutes=settings.urgent_oncall_after_min),
-        Priority.high: timedelta(minutes=settings.high_bump_after_min),
-        Priority.medium: timedelta(minutes=settings.medium_managers_after_min),
-    }
+    """The environment's thresholds (policy version 1's); running processes use the active policy's."""
+    return applied.thresholds(PolicyDocument.from_settings(settings))
 
 
 def apply(

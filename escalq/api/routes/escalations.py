@@ -19,7 +19,7 @@ from escalq.schemas.escalation import (
     ResolveIn,
 )
 from escalq.schemas.inputs import NOT_BLANK, UtcDatetime
-from escalq.services import escalations, idempotency, webhooks
+from escalq.services import escalations, idempotency, policies, webhooks
 from escalq.services.errors import Throttled
 from escalq.services.listing import CURSOR_PATTERN, EscalationFilter, Order, SortKey, list_page
 from escalq.services.outbound import configured
@@ -85,7 +85,8 @@ def create_escalation(
             response.headers["Idempotent-Replayed"] = "true"
             return EscalationCreated.model_validate(stored.response)
     try:
-        created = escalations.create(session=session, data=body, agent=agent, outbound=configured(), now=now)
+        outbound = policies.outbound(configured(), policies.current(session))
+        created = escalations.create(session=session, data=body, agent=agent, outbound=outbound, now=now)
     except Throttled:
         session.commit()  # keep the tripped breaker, so the dashboard shows the agent
         raise

@@ -8,10 +8,9 @@ from escalq import pipeline
 from escalq.api import problems
 from escalq.api.deps import AgentDep, ReviewerDep, SessionDep
 from escalq.clock import utc_now
-from escalq.config import get_settings
 from escalq.schemas.escalation import EscalationOut
 from escalq.schemas.handback import ContextIn, RequestInfoIn
-from escalq.services import handback
+from escalq.services import handback, policies
 
 router = APIRouter(prefix="/api/escalations", tags=["escalations"])
 
@@ -71,7 +70,7 @@ def add_context(
         data=body.context_data,
         note=body.note,
         now=utc_now(),
-        max_context_bytes=get_settings().max_context_bytes,
+        max_context_bytes=policies.current(session).document.context.max_context_bytes,
     )
     pipeline.commit(session)
     return EscalationOut.model_validate(escalation)

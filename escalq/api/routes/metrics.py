@@ -8,10 +8,9 @@ from escalq import metrics_cache
 from escalq.api import problems
 from escalq.api.deps import ReviewerDep, SessionDep
 from escalq.clock import utc_now
-from escalq.config import get_settings
 from escalq.schemas.inputs import UtcDatetime
 from escalq.schemas.metrics import Metrics
-from escalq.services import metrics, timeouts
+from escalq.services import metrics, policies
 from escalq.services.auth import is_supervisor
 from escalq.services.errors import Forbidden
 
@@ -43,5 +42,5 @@ def get_metrics(
         raise Forbidden("metrics are for managers and admins")
     now = utc_now()
     query = metrics.query_for(preset=preset, start=start, end=end, agent=agent, now=now)
-    sla = timeouts.thresholds(get_settings())
+    sla = policies.thresholds(policies.current(session).document)
     return metrics_cache.figures(session=session, preset=preset, query=query, sla=sla, now=now)

@@ -1,0 +1,44 @@
+"""Policies: the thresholds that decide escalation behaviour, as immutable versions, one active.
+
+Edges read `current(session)` (cached per process for `policy_cache_s` seconds) and hand its values to
+the services: `outbound(configured(), policy)` for creating escalations and running tasks,
+`thresholds(policy.document)` for the timeout checks and the SLA metrics.
+"""
+
+from escalq.services.policies.applied import expire_after, limits, outbound, thresholds
+from escalq.services.policies.current import PROCESS, Cache, current
+from escalq.services.policies.diff import Change, diff
+from escalq.services.policies.versions import (
+    Activation,
+    Policy,
+    activate,
+    active_row,
+    approve,
+    as_policy,
+    get,
+    listing,
+    parse,
+    propose,
+)
+
+__all__ = [
+    "PROCESS",
+    "Activation",
+    "Cache",
+    "Change",
+    "Policy",
+    "activate",
+    "active_row",
+    "approve",
+    "as_policy",
+    "current",
+    "diff",
+    "expire_after",
+    "get",
+    "limits",
+    "listing",
+    "outbound",
+    "parse",
+    "propose",
+    "thresholds",
+]
