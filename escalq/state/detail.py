@@ -12,7 +12,7 @@ from escalq.services import detail, handback, webhooks
 from escalq.services.errors import DomainError
 from escalq.state import live, reads
 from escalq.state.actions import EscalationActions
-from escalq.state.base import in_session, set_if_changed
+from escalq.state.base import in_session
 
 
 class DetailState(EscalationActions):
@@ -45,13 +45,13 @@ class DetailState(EscalationActions):
         except DomainError as error:
             self.escalation, self.missing = None, error.message
             return
-        set_if_changed(
-            self,
-            escalation=escalation,
-            missing="",
-            open_question=exchange.question,
-            asked_by=exchange.asked_by,
-            updates=exchange.updates,
+        # Set whole, changed or not: after an action the page shows what is true now, even if a push
+        # it missed had already told the server's copy.
+        self.escalation, self.missing = escalation, ""
+        self.open_question, self.asked_by, self.updates = (
+            exchange.question,
+            exchange.asked_by,
+            exchange.updates,
         )
 
     @rx.event

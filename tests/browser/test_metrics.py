@@ -10,7 +10,8 @@ from escalq.models import Priority, Role
 from tests.browser.ui import log_in
 from tests.factories import make_agent, make_escalation, make_reviewer
 
-CHARTS = 7  # first assignment, resolution, rate per agent, reasons, backlog, SLA by priority, SLA by reviewer
+# first assignment, resolution, rate per agent, reasons, backlog, SLA by priority, SLA by reviewer, precision
+CHARTS = 8
 # What each Plotly figure in the page holds: its traces' point counts, and the words of an empty state.
 DRAWN = """
 charts => charts.map(chart => ({
@@ -45,11 +46,14 @@ def test_charts_without_data_in_the_range_say_so_and_the_others_draw(page, sessi
 
     expect(page.get_by_text("escalations per day")).to_be_visible()
     expect(page.locator(".xtick").filter(has_text="idle-bot")).to_have_count(1)
-    # Nothing is resolved or claimed yet: those two say so, with the range, and draw no axes.
+    # Nothing is resolved or claimed yet: those two and the precision say so, with the range, and draw no
+    # axes.
     empty = page.locator(".metrics-chart").filter(
-        has_text=re.compile(r"No escalations (resolved|claimed) between")
+        has_text=re.compile(
+            r"No (escalations (resolved|claimed)|resolver said whether escalating was warranted) between"
+        )
     )
-    expect(empty).to_have_count(2)
+    expect(empty).to_have_count(3)
     expect(empty.locator(".g-ytitle")).to_have_count(0)
     by_title = {chart["title"]: chart for chart in drawn(page)}
     assert by_title["Backlog now"]["points"] and not by_title["Backlog now"]["says"]

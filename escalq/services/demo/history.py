@@ -22,6 +22,7 @@ from escalq.models import (
     Reviewer,
     Status,
     TaskKind,
+    Warranted,
 )
 from escalq.services import categories, notifications, repeats, timeouts, webhooks
 from escalq.services.audit import SYSTEM
@@ -207,6 +208,9 @@ def _live(
         claimant.id,
     )
     escalation.resolution, escalation.resolution_notes = resolution, rng.choice(NOTES[resolution])
+    # The resolver's word on escalating: mostly warranted, every fifth not (without drawing from `rng`, so
+    # the rest of the story stays as it was).
+    escalation.warranted = Warranted.no if escalation.created_at.second % 5 == 0 else Warranted.yes
     _event(
         life,
         resolve_at,
