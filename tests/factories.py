@@ -11,7 +11,7 @@ from sqlmodel import Session
 from escalq.clock import utc_now
 from escalq.models import Agent, Escalation, Priority, Reviewer, Role
 from escalq.schemas.escalation import EscalationCreate
-from escalq.services import escalations, people
+from escalq.services import escalations, people, policies
 from escalq.services.outbound import Outbound, configured
 from escalq.services.secrets import hash_password
 
@@ -147,3 +147,14 @@ def make_resolved_escalation(
     )
     session.commit()
     return escalation
+
+
+def use_policy(session: Session, document: dict[str, Any], *, now: datetime | None = None) -> int:
+    """Propose `document` (as an admin made here) and activate it; returns its version number."""
+    at = now or utc_now()
+    policies.current(session)  # version 1 first, as in production
+    author = make_reviewer(session, f"policy-author-{next(_cases)}@example.com", role=Role.admin).reviewer
+    row = policies.propose(session=session, document=document, author=author, comment="test", now=at)
+    policies.activate(session=session, number=row.number, by=None, approval_required=False, now=at)
+    session.commit()
+    return row.number

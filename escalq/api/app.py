@@ -10,7 +10,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from escalq.api import mcp, outgoing, problems
 from escalq.api.input_guard import InputGuard
 from escalq.api.limits import BodySizeLimit
-from escalq.api.routes import audit, escalations, handback, metrics, oncall, reading
+from escalq.api.routes import audit, escalations, evaluate, handback, metrics, oncall, reading
 from escalq.api.unrouted import Unrouted
 from escalq.config import get_settings
 
@@ -61,6 +61,7 @@ def create_api() -> FastAPI:
     problems.install(api)
     for router in (
         escalations.router,
+        evaluate.router,
         reading.router,
         handback.router,
         metrics.router,

@@ -8,9 +8,11 @@ from escalq.models.enums import (
     Priority,
     Role,
     Status,
+    Verdict,
     Warranted,
 )
 from escalq.models.escalation import ContextUpdate, Escalation, EscalationEvent, IdempotencyKey
+from escalq.models.evaluation import Evaluation
 from escalq.models.oncall import OncallMember, OncallOverride, OncallRotation
 from escalq.models.outbox import (
     Channel,
@@ -36,6 +38,7 @@ __all__ = [
     "ContextUpdate",
     "Escalation",
     "EscalationEvent",
+    "Evaluation",
     "IdempotencyKey",
     "LoginThrottle",
     "Notification",
@@ -53,6 +56,7 @@ __all__ = [
     "Task",
     "TaskKind",
     "TaskStatus",
+    "Verdict",
     "Warranted",
     "WebhookDelivery",
 ]

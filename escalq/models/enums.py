@@ -18,6 +18,13 @@ class Warranted(StrEnum):
     unsure = "unsure"
 
 
+class Verdict(StrEnum):
+    """The decision gate's answer to an agent."""
+
+    continue_ = "continue"
+    escalate = "escalate"
+
+
 class Status(StrEnum):
     pending = "pending"
     assigned = "assigned"

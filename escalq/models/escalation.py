@@ -40,6 +40,7 @@ class Escalation(SQLModel, table=True):
         Index("ix_escalations_source_agent", "source_agent"),
         Index("ix_escalations_assigned_to", "assigned_to"),
         Index("ix_escalations_expires_at", "expires_at"),
+        Index("ix_escalations_rule", "rule", postgresql_where=text("rule IS NOT NULL")),
         Index("ix_escalations_agent_dedupe_key", "source_agent", "dedupe_key"),
         Index("ix_escalations_agent_issue_key", "source_agent", "issue_key"),
         # One open escalation per agent and issue: a concurrent repeat collides here and is folded.
@@ -126,6 +127,14 @@ class Escalation(SQLModel, table=True):
         default=None,
         sa_column=Column(Integer),
         description="The policy version it was opened under (policy_versions.number)",
+    )
+    rule: str | None = Field(
+        default=None, sa_type=Text, description="The decision gate's rule that opened it (POST /api/evaluate)"
+    )
+    sampled: bool = Field(
+        default=False,
+        sa_column=Column(Boolean, nullable=False, server_default=false()),
+        description="Opened by the gate's audit sampling of a continue decision",
     )
 
 

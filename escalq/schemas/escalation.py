@@ -69,15 +69,12 @@ _ONE_EXPIRY: JsonDict = {
 }
 
 
-class EscalationCreate(BaseModel):
-    """An agent's request for a human decision."""
+class EscalationOptions(BaseModel):
+    """What an agent may say about an escalation besides its description and priority (POST
+    /api/escalations, and POST /api/evaluate when it opens one)."""
 
     model_config = ConfigDict(extra="forbid", json_schema_extra=_ONE_EXPIRY)
 
-    issue_description: Annotated[str, NonBlank()] = Field(
-        description="What the agent needs a human to decide (size limit: 413 with the numbers)"
-    )
-    priority: Priority
     context_data: dict[str, Any] = Field(
         default_factory=dict,
         description="Any JSON object the reviewer needs (size limit: 413 with the numbers)",
@@ -102,15 +99,26 @@ class EscalationCreate(BaseModel):
     dedupe_key: Annotated[str, Field(max_length=200), NonBlank()] | None = Field(
         default=None, description="Same key as an open escalation of this agent: folded into it"
     )
-    source_agent: str | None = Field(
-        default=None, description="Optional; must equal the calling key's agent name if given"
-    )
 
     @model_validator(mode="after")
-    def _one_expiry(self) -> "EscalationCreate":
+    def _one_expiry(self) -> "EscalationOptions":
         if self.expires_at is not None and self.expires_in is not None:
             raise ValueError("give expires_at or expires_in, not both")
         return self
+
+
+IssueDescription = Annotated[str, NonBlank()]
+ISSUE_DESCRIPTION = "What the agent needs a human to decide (size limit: 413 with the numbers)"
+
+
+class EscalationCreate(EscalationOptions):
+    """An agent's request for a human decision."""
+
+    issue_description: IssueDescription = Field(description=ISSUE_DESCRIPTION)
+    priority: Priority
+    source_agent: str | None = Field(
+        default=None, description="Optional; must equal the calling key's agent name if given"
+    )
 
 
 class ResolveIn(BaseModel):
@@ -158,6 +166,8 @@ class EscalationOut(BaseModel):
     loop_suspected: bool
     related_to: uuid.UUID | None
     info_question: str | None
+    rule: str | None
+    sampled: bool
 
 
 class PoolStatus(BaseModel):

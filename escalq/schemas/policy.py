@@ -3,6 +3,7 @@
 from pydantic import BaseModel, ConfigDict, Field
 
 from escalq.config import Settings
+from escalq.schemas.gate import Gate
 
 
 class _Section(BaseModel):
@@ -61,6 +62,7 @@ class PolicyDocument(_Section):
     loops: Loops = Loops()
     agent_limits: AgentLimits = AgentLimits()
     context: ContextLimits = ContextLimits()
+    gate: Gate = Gate()
 
     @classmethod
     def from_settings(cls, settings: Settings) -> "PolicyDocument":

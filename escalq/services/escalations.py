@@ -48,12 +48,15 @@ def create(
     agent: Agent,
     outbound: Outbound,
     now: datetime,
+    rule: str | None = None,
+    sampled: bool = False,
 ) -> Created:
     """Open an escalation for `agent`, hand it to the next reviewer, and queue what must follow.
 
     A repeat of one of the agent's open escalations is folded into it (counted, audited, no new row);
     a repeat of one resolved within the loop window is created but flagged `loop_suspected`.
-    Categorization and notifications are outbox tasks in this same transaction.
+    Categorization and notifications are outbox tasks in this same transaction. `rule` and `sampled`
+    record why the decision gate opened it (services.evaluations).
     """
     if data.source_agent is not None and data.source_agent != agent.name:
         raise Forbidden(
@@ -111,6 +114,8 @@ def create(
                 "loop_suspected": loop_of is not None,
                 "related_to": loop_of,
                 "policy_version": outbound.policy_version,
+                "rule": rule,
+                "sampled": sampled,
             },
         )
         if escalation is not None:

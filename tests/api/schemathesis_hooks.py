@@ -1,9 +1,9 @@
 """Schemathesis hooks for tests/api/test_contract.py: the rules the OpenAPI document cannot state.
 
 OpenAPI can neither relate two query parameters nor compare a time with now. GET /api/metrics documents
-that `range=custom` needs `start` before `end`, at most 366 days apart; POST /api/escalations that
-`expires_at` is in the future (422 otherwise). Requests generated as valid are given such values; the
-requests generated as invalid are left alone.
+that `range=custom` needs `start` before `end`, at most 366 days apart; POST /api/escalations and
+POST /api/evaluate that `expires_at` is in the future (422 otherwise). Requests generated as valid are
+given such values; the requests generated as invalid are left alone.
 """
 
 from datetime import UTC, datetime, timedelta
@@ -31,6 +31,17 @@ def map_case(context: schemathesis.HookContext, case: schemathesis.Case) -> sche
 
 @schemathesis.hook("map_case").apply_to(path="/api/escalations", method="POST")
 def future_expiry(context: schemathesis.HookContext, case: schemathesis.Case) -> schemathesis.Case:
+    return _in_the_future(case)
+
+
+@schemathesis.hook("map_case").apply_to(path="/api/evaluate", method="POST")
+def future_expiry_on_evaluate(
+    context: schemathesis.HookContext, case: schemathesis.Case
+) -> schemathesis.Case:
+    return _in_the_future(case)
+
+
+def _in_the_future(case: schemathesis.Case) -> schemathesis.Case:
     body = case.body
     if _valid_by_the_schema(case) and isinstance(body, dict) and isinstance(body.get("expires_at"), str):
         expires_at = _time(body["expires_at"])

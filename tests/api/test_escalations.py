@@ -62,6 +62,8 @@ def test_create_returns_the_whole_escalation(client, session):
         "loop_suspected",
         "related_to",
         "info_question",
+        "rule",
+        "sampled",
         "duplicate",
         "pool",
     }
@@ -71,6 +73,7 @@ def test_create_returns_the_whole_escalation(client, session):
     assert created["context_data"] == body["context_data"]
     assert created["webhook_url"] == "https://hooks.example.com/escalq?x=1"
     assert created["status"] == "assigned"
+    assert (created["rule"], created["sampled"]) == (None, False)  # not opened by the decision gate
     assert created["assigned_to"] == str(reviewer.reviewer.id)
     assert_recent(created["created_at"])
     assert_recent(created["assigned_at"])

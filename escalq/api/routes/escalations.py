@@ -1,12 +1,14 @@
 """/api/escalations: agents open them, reviewers claim and resolve them."""
 
 import uuid
+from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Query, Response
+from fastapi import APIRouter, Query, Response
+from sqlmodel import Session
 
 from escalq import pipeline
-from escalq.api import problems
+from escalq.api import idempotent, problems
 from escalq.api.deps import AgentDep, PrincipalDep, ReviewerDep, SessionDep
 from escalq.clock import utc_now
 from escalq.models import Priority, Status
@@ -18,7 +20,7 @@ from escalq.schemas.escalation import (
     RedeliveryOut,
     ResolveIn,
 )
-from escalq.schemas.inputs import NOT_BLANK, UtcDatetime
+from escalq.schemas.inputs import UtcDatetime
 from escalq.services import escalations, idempotency, policies, webhooks
 from escalq.services.errors import Throttled
 from escalq.services.listing import CURSOR_PATTERN, EscalationFilter, Order, SortKey, list_page
@@ -28,23 +30,15 @@ router = APIRouter(prefix="/api/escalations", tags=["escalations"])
 DEFAULT_ORDER = {SortKey.priority: Order.desc, SortKey.created_at: Order.desc, SortKey.status: Order.asc}
 
 
-_REPLAYED = {
-    "Idempotent-Replayed": {
-        "description": "true when this is the stored answer to an earlier request with the same key",
-        "schema": {"type": "string", "enum": ["true"]},
-    }
-}
-
-
 @router.post(
     "",
     status_code=201,
     responses={
-        201: {"description": "A new escalation", "headers": _REPLAYED},
+        201: {"description": "A new escalation", "headers": idempotent.REPLAYED},
         200: {
             "model": EscalationCreated,
             "description": "A repeat of an open escalation, folded into it (duplicate: true)",
-            "headers": _REPLAYED,
+            "headers": idempotent.REPLAYED,
         },
         **problems.responses(
             403,
@@ -64,50 +58,43 @@ def create_escalation(
     session: SessionDep,
     agent: AgentDep,
     response: Response,
-    idempotency_key: Annotated[
-        str | None,
-        Header(
-            description="Retries with the same key get the first answer and create nothing",
-            min_length=1,
-            max_length=idempotency.MAX_KEY_CHARS,
-            json_schema_extra={"pattern": NOT_BLANK},
-        ),
-    ] = None,
+    idempotency_key: idempotent.KeyHeader = None,
 ) -> EscalationCreated:
     """Open an escalation for a human (agent key); it is assigned round-robin when anyone is active."""
     now, request_hash = utc_now(), idempotency.fingerprint(body.model_dump(mode="json", exclude_unset=True))
-    if idempotency_key is not None:
-        stored = idempotency.replay(
-            session=session, agent=agent, key=idempotency_key, request_hash=request_hash
-        )
-        if stored is not None:
-            response.status_code = stored.status_code
-            response.headers["Idempotent-Replayed"] = "true"
-            return EscalationCreated.model_validate(stored.response)
+    stored = idempotent.stored(
+        session=session, agent=agent, key=idempotency_key, request_hash=request_hash, response=response
+    )
+    if stored is not None:
+        return EscalationCreated.model_validate(stored)
     try:
         outbound = policies.outbound(configured(), policies.current(session))
         created = escalations.create(session=session, data=body, agent=agent, outbound=outbound, now=now)
     except Throttled:
         session.commit()  # keep the tripped breaker, so the dashboard shows the agent
         raise
-    answer = EscalationCreated(
+    answer = created_answer(session=session, created=created, now=now)
+    response.status_code = 200 if created.duplicate else 201
+    idempotent.keep(
+        session=session,
+        agent=agent,
+        key=idempotency_key,
+        request_hash=request_hash,
+        response=response,
+        answer=answer.model_dump(mode="json"),
+        now=now,
+    )
+    pipeline.commit(session)
+    return answer
+
+
+def created_answer(*, session: Session, created: escalations.Created, now: datetime) -> EscalationCreated:
+    """The create answer: the escalation, whether it was a folded repeat, and who can take it."""
+    return EscalationCreated(
         **EscalationOut.model_validate(created.escalation).model_dump(),
         duplicate=created.duplicate,
         pool=escalations.pool_status(session=session, now=now),
     )
-    response.status_code = 200 if created.duplicate else 201
-    if idempotency_key is not None:
-        idempotency.remember(
-            session=session,
-            agent=agent,
-            key=idempotency_key,
-            request_hash=request_hash,
-            status_code=response.status_code,
-            response=answer.model_dump(mode="json"),
-            now=now,
-        )
-    pipeline.commit(session)
-    return answer
 
 
 @router.get(
