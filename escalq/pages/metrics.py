@@ -62,7 +62,7 @@ def _chart(figure: rx.Var[go.Figure]) -> rx.Component:
 
 
 def _precision_row(row: PrecisionRow) -> rx.Component:
-    return rx.table.row(rx.table.cell(row.agent), rx.table.cell(row.precision), rx.table.cell(row.counts))
+    return rx.table.row(rx.table.cell(row.name), rx.table.cell(row.precision), rx.table.cell(row.counts))
 
 
 def metrics_page() -> rx.Component:
@@ -81,6 +81,11 @@ def metrics_page() -> rx.Component:
                 _stat("Median", MetricsState.first_median),
                 _stat("p90", MetricsState.first_p90),
                 _stat("Webhook success", MetricsState.webhook_rate, MetricsState.webhook_counts),
+                _stat(
+                    "Sampled continues overturned",
+                    MetricsState.sampled_overturned,
+                    MetricsState.sampled_counts,
+                ),
                 spacing="4",
                 wrap="wrap",
             ),
@@ -103,6 +108,13 @@ def metrics_page() -> rx.Component:
                 MetricsState.precision_rows,
                 _precision_row,
                 "No resolver has said yet whether escalating was warranted.",
+            ),
+            rx.heading("Escalation precision per rule", size="4"),
+            table_or_note(
+                ["Rule", "Warranted", "Of those judged"],
+                MetricsState.rule_precision_rows,
+                _precision_row,
+                "No escalation the decision gate opened has been judged yet.",
             ),
             spacing="4",
             padding_y="1.5em",

@@ -18,6 +18,7 @@ class AuditEventOut(EventOut):
     global_seq: int | None = Field(description="Its place in the global chain; null until sealed")
     global_prev_hash: str | None
     global_hash: str | None = Field(description="sha256(global_prev_hash + hash), hex; null until sealed")
+    policy_version: int | None = Field(description="The policy version active when it was written")
 
 
 class AuditPage(BaseModel):

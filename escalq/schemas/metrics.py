@@ -93,10 +93,33 @@ class Precision:
 
 
 @dataclass(frozen=True)
-class PrecisionRow:
-    """An agent's precision as the metrics page lists it: plain strings."""
+class RulePrecision:
+    """Precision of the escalations one decision-gate rule opened, over the range (as Precision)."""
 
-    agent: str
+    rule: str
+    judged: int
+    warranted: int
+    unsure: int
+    precision: float | None
+
+
+@dataclass(frozen=True)
+class SampledReview:
+    """Escalations opened by the gate's audit sampling of `continue` decisions, and how many of those the
+    resolver overturned (said escalating was warranted) among those judged yes or no."""
+
+    sampled: int = 0
+    judged: int = 0
+    overturned: int = 0
+    unsure: int = 0
+    share: float | None = None
+
+
+@dataclass(frozen=True)
+class PrecisionRow:
+    """An agent's or a rule's precision as the metrics page lists it: plain strings."""
+
+    name: str
     precision: str
     counts: str
 
@@ -119,3 +142,5 @@ class Metrics:
     # Defaults, so figures cached before they were counted still read.
     precision_by_agent: list[Precision] = field(default_factory=list)
     precision_over_time: list[Precision] = field(default_factory=list)
+    precision_by_rule: list[RulePrecision] = field(default_factory=list)
+    sampled_review: SampledReview = SampledReview()

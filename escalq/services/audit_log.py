@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from sqlalchemy import ColumnElement
 from sqlmodel import Session, col, select
 
-from escalq.models import EscalationEvent
+from escalq.models import Escalation, EscalationEvent
 from escalq.schemas.audit import AuditRow
 
 EXPORT_BATCH = 1_000
@@ -17,8 +17,9 @@ EXPORT_BATCH = 1_000
 
 @dataclass(frozen=True)
 class AuditFilter:
-    """Events matching every given part. Policy rules and versions (issue 13, item 1) are to join these
-    as filters on columns of their own."""
+    """Events matching every given part. `rule`: the events of escalations that decision-gate rule
+    opened (read from the escalation, so events need no copy of it); `policy_version`: events written
+    while that version was active."""
 
     escalation_id: uuid.UUID | None = None
     actor_id: uuid.UUID | None = None
@@ -26,6 +27,8 @@ class AuditFilter:
     actions: Sequence[str] = ()
     since: datetime | None = None  # at or after
     until: datetime | None = None  # before
+    rule: str | None = None
+    policy_version: int | None = None
 
     def conditions(self) -> list[ColumnElement[bool]]:
         conditions: list[ColumnElement[bool]] = []
@@ -41,6 +44,11 @@ class AuditFilter:
             conditions.append(col(EscalationEvent.at) >= self.since)
         if self.until is not None:
             conditions.append(col(EscalationEvent.at) < self.until)
+        if self.rule is not None:
+            opened = select(col(Escalation.id)).where(col(Escalation.rule) == self.rule)
+            conditions.append(col(EscalationEvent.escalation_id).in_(opened))
+        if self.policy_version is not None:
+            conditions.append(col(EscalationEvent.policy_version) == self.policy_version)
         return conditions
 
 

@@ -1,5 +1,6 @@
 """Managers' figures, each one SQL aggregate: PostgreSQL does the counting, Python only shapes it."""
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -30,6 +31,8 @@ from escalq.schemas.metrics import (
     PriorityDuration,
     Reason,
     ReviewerBreaches,
+    RulePrecision,
+    SampledReview,
     WebhookStats,
 )
 from escalq.services.errors import Invalid
@@ -92,6 +95,8 @@ def compute(
         webhooks=_webhooks(session=session, query=query),
         precision_by_agent=_precision(session=session, query=query, over_time=False),
         precision_over_time=_precision(session=session, query=query, over_time=True),
+        precision_by_rule=_precision_by_rule(session=session, query=query),
+        sampled_review=_sampled_review(session=session, query=query),
     )
 
 
@@ -189,23 +194,28 @@ def _rate_per_agent(*, session: Session, query: MetricsQuery) -> list[AgentRate]
     ]
 
 
-def _precision(*, session: Session, query: MetricsQuery, over_time: bool) -> list[Precision]:
-    """Escalation precision per agent, for the range or per bucket, from the resolvers' feedback."""
+def _judged(group: Any, *, query: MetricsQuery, over_time: bool, where: Sequence[Any] = ()) -> Any:
+    """Per `group` (and bucket): escalations judged (yes or no), warranted (yes), unsure."""
     said = col(Escalation.warranted)
     bucket = func.date_trunc(query.bucket, col(Escalation.created_at), "UTC") if over_time else literal(None)
     judged = func.count().filter(said.in_([Warranted.yes, Warranted.no]))
-    statement = (
+    return (
         select(
-            col(Escalation.source_agent),
+            group,
             bucket,
             judged,
             func.count().filter(said == Warranted.yes),
             func.count().filter(said == Warranted.unsure),
         )
-        .where(*_in_range(query), said.is_not(None))
-        .group_by(col(Escalation.source_agent), bucket)
-        .order_by(bucket, judged.desc(), col(Escalation.source_agent))
+        .where(*_in_range(query), said.is_not(None), *where)
+        .group_by(group, bucket)
+        .order_by(bucket, judged.desc(), group)
     )
+
+
+def _precision(*, session: Session, query: MetricsQuery, over_time: bool) -> list[Precision]:
+    """Escalation precision per agent, for the range or per bucket, from the resolvers' feedback."""
+    statement = _judged(col(Escalation.source_agent), query=query, over_time=over_time)
     return [
         Precision(
             agent=agent,
@@ -217,6 +227,45 @@ def _precision(*, session: Session, query: MetricsQuery, over_time: bool) -> lis
         )
         for agent, start, judged_n, yes, unsure in session.execute(statement)
     ]
+
+
+def _precision_by_rule(*, session: Session, query: MetricsQuery) -> list[RulePrecision]:
+    """Escalation precision per decision-gate rule over the range: of the escalations a rule opened whose
+    resolver said yes or no, the share said yes (unsure counted apart)."""
+    rule = col(Escalation.rule)
+    statement = _judged(rule, query=query, over_time=False, where=[rule.is_not(None)])
+    return [
+        RulePrecision(
+            rule=name,
+            judged=judged_n,
+            warranted=yes,
+            unsure=unsure,
+            precision=yes / judged_n if judged_n else None,
+        )
+        for name, _, judged_n, yes, unsure in session.execute(statement)
+    ]
+
+
+def _sampled_review(*, session: Session, query: MetricsQuery) -> SampledReview:
+    """The gate's audit sampling checked by humans: escalations opened from a sampled `continue` in the
+    range; those whose resolver said yes or no (judged); and those overturned, the resolver saying
+    escalating was warranted (yes), so the rules should have escalated. `share` is overturned / judged."""
+    said = col(Escalation.warranted)
+    sampled, judged, overturned, unsure = session.execute(
+        select(
+            func.count(),
+            func.count().filter(said.in_([Warranted.yes, Warranted.no])),
+            func.count().filter(said == Warranted.yes),
+            func.count().filter(said == Warranted.unsure),
+        ).where(*_in_range(query), col(Escalation.sampled))
+    ).one()
+    return SampledReview(
+        sampled=sampled,
+        judged=judged,
+        overturned=overturned,
+        unsure=unsure,
+        share=overturned / judged if judged else None,
+    )
 
 
 def _top_reasons(*, session: Session, query: MetricsQuery) -> list[Reason]:

@@ -11,7 +11,7 @@ from escalq import charts, metrics_cache
 from escalq.clock import utc_now
 from escalq.config import get_settings
 from escalq.models import Role
-from escalq.schemas.metrics import Metrics, PrecisionRow
+from escalq.schemas.metrics import Metrics, Precision, PrecisionRow, RulePrecision
 from escalq.services import metrics, queue, timeouts
 from escalq.services.errors import DomainError
 from escalq.state.base import AuthState, in_session
@@ -37,6 +37,14 @@ def _day(text: str) -> datetime | None:
         return None
 
 
+def _precision_row(name: str, row: Precision | RulePrecision) -> PrecisionRow:
+    return PrecisionRow(
+        name=name,
+        precision="—" if row.precision is None else _percent(row.precision),
+        counts=f"{row.warranted} of {row.judged} warranted, {row.unsure} unsure",
+    )
+
+
 class MetricsState(AuthState):
     requires: ClassVar[Role] = Role.manager
     preset: str = "7d"
@@ -60,6 +68,9 @@ class MetricsState(AuthState):
     fig_sla_reviewer: go.Figure = go.Figure()
     fig_precision: go.Figure = go.Figure()
     precision_rows: list[PrecisionRow] = []
+    rule_precision_rows: list[PrecisionRow] = []
+    sampled_overturned: str = "—"
+    sampled_counts: str = ""
 
     @rx.var
     def agent_options(self) -> list[str]:
@@ -120,14 +131,13 @@ class MetricsState(AuthState):
         self.fig_reasons, self.fig_backlog = drawn.reasons, drawn.backlog
         self.fig_sla, self.fig_sla_reviewer = drawn.sla, drawn.sla_reviewer
         self.fig_precision = drawn.precision
-        self.precision_rows = [
-            PrecisionRow(
-                agent=row.agent,
-                precision="—" if row.precision is None else _percent(row.precision),
-                counts=f"{row.warranted} of {row.judged} warranted, {row.unsure} unsure",
-            )
-            for row in found.precision_by_agent
-        ]
+        self.precision_rows = [_precision_row(row.agent, row) for row in found.precision_by_agent]
+        self.rule_precision_rows = [_precision_row(row.rule, row) for row in found.precision_by_rule]
+        review = found.sampled_review
+        self.sampled_overturned = "—" if review.share is None else _percent(review.share)
+        self.sampled_counts = (
+            f"{review.overturned} of {review.judged} judged; {review.sampled} sampled, {review.unsure} unsure"
+        )
 
     @rx.event
     async def set_preset(self, preset: str | list[str]):

@@ -9,8 +9,9 @@ import pytest
 
 from escalq.models import Role
 from escalq.schemas.audit import CSV_COLUMNS
+from escalq.schemas.policy import PolicyDocument
 from escalq.services import escalations
-from tests.factories import make_agent, make_escalation, make_reviewer
+from tests.factories import make_agent, make_escalation, make_reviewer, use_policy
 
 
 @pytest.fixture
@@ -162,3 +163,25 @@ def test_an_unknown_format_is_a_422(client, log):
 
     assert response.status_code == 422
     assert response.json()["errors"][0]["field"] == "query.format"
+
+
+def test_filters_by_decision_gate_rule_and_policy_version(client, log, session):
+    agent = log["agent"]
+    gated = {"confidence": 0.1, "create": True, "issue_description": "Unsure about this refund"}
+    by_rule = client.post("/api/evaluate", headers=agent.headers, json=gated).json()["escalation"]["id"]
+    version = use_policy(session, PolicyDocument().model_dump(mode="json"))
+    later = client.post(
+        "/api/escalations", headers=agent.headers, json={"issue_description": "v2", "priority": "low"}
+    )
+
+    def escalations_of(**params) -> set[str]:
+        return {item["escalation_id"] for item in read(client, log, **params).json()["items"]}
+
+    assert escalations_of(rule="low-confidence") == {by_rule}
+    assert escalations_of(rule="irreversible") == set()
+    assert escalations_of(policy_version=version) == {later.json()["id"]}
+    assert {item["policy_version"] for item in read(client, log, policy_version=1).json()["items"]} == {1}
+    # The fixture's events came before any version existed: they have none.
+    assert escalations_of(policy_version=1) == {by_rule}
+    refused = client.get("/api/audit", headers=log["manager"].headers, params={"policy_version": 0})
+    assert [e["field"] for e in refused.json()["errors"]] == ["query.policy_version"]

@@ -110,6 +110,9 @@ def test_durations_are_seconds_and_counts_are_plain_numbers(client, keys, datase
         "success_rate": 0.5,
         "agents_not_told": 0,
     }
+    # Nothing opened by the decision gate: no rule to judge, no sampled continue to overturn.
+    assert body["precision_by_rule"] == []
+    assert body["sampled_review"] == {"sampled": 0, "judged": 0, "overturned": 0, "unsure": 0, "share": None}
     # The medium one has waited since T0 + 130 min, far past its 24 h.
     assert {row["priority"]: row["breached"] for row in body["sla_breaches"]} == {
         "urgent": 0,

@@ -1,10 +1,14 @@
 """Feedback: resolvers say whether escalating was warranted; the metrics turn it into precision per agent."""
 
+import uuid
 from datetime import timedelta
 
 from escalq.config import get_settings
-from escalq.models import Role, Warranted
+from escalq.models import Priority, Role, Warranted
+from escalq.schemas.escalation import EscalationCreate
+from escalq.schemas.metrics import RulePrecision, SampledReview
 from escalq.services import audit, escalations, metrics, timeouts
+from escalq.services.outbound import configured
 from tests.factories import make_agent, make_escalation, make_reviewer
 
 
@@ -80,4 +84,41 @@ def test_no_feedback_means_no_precision(session, now):
 
     found = metrics.compute(session=session, query=query, sla=timeouts.thresholds(get_settings()), now=now)
 
-    assert (found.precision_by_agent, found.precision_over_time) == ([], [])
+    assert (found.precision_by_agent, found.precision_over_time, found.precision_by_rule) == ([], [], [])
+    assert found.sampled_review == SampledReview(sampled=0, judged=0, overturned=0, unsure=0, share=None)
+
+
+def _gated(session, agent, now, *, rule: str | None, sampled: bool = False):
+    """An escalation as the decision gate opens it (POST /api/evaluate with create)."""
+    data = EscalationCreate(issue_description=f"Gate case {uuid.uuid4()}", priority=Priority.high)
+    return escalations.create(
+        session=session, data=data, agent=agent, outbound=configured(), now=now, rule=rule, sampled=sampled
+    ).escalation
+
+
+def test_precision_per_rule_and_the_share_of_sampled_continues_overturned(session, now):
+    agent = make_agent(session).agent
+    manager = make_reviewer(session, role=Role.manager).reviewer
+    said = {
+        "low-confidence": [Warranted.yes, Warranted.yes, Warranted.no, Warranted.unsure, None],
+        "irreversible": [Warranted.no, Warranted.no],
+        None: [Warranted.yes],  # opened by POST /api/escalations: no rule, left out
+    }
+    for rule, words in said.items():
+        for word in words:
+            _resolve(session, _gated(session, agent, now, rule=rule), manager, now, word)
+    for word in [Warranted.yes, Warranted.no, Warranted.no, Warranted.no, Warranted.unsure, None]:
+        _resolve(session, _gated(session, agent, now, rule=None, sampled=True), manager, now, word)
+    _gated(session, agent, now, rule=None, sampled=True)  # still open
+    earlier = now - timedelta(days=2)
+    _resolve(session, _gated(session, agent, earlier, rule="irreversible"), manager, now, Warranted.yes)
+    session.commit()
+    query = metrics.MetricsQuery(start=now - timedelta(hours=1), end=now + timedelta(hours=1))
+
+    found = metrics.compute(session=session, query=query, sla=timeouts.thresholds(get_settings()), now=now)
+
+    assert found.precision_by_rule == [
+        RulePrecision(rule="low-confidence", judged=3, warranted=2, unsure=1, precision=2 / 3),
+        RulePrecision(rule="irreversible", judged=2, warranted=0, unsure=0, precision=0.0),
+    ]
+    assert found.sampled_review == SampledReview(sampled=7, judged=4, overturned=1, unsure=1, share=0.25)

@@ -56,6 +56,12 @@ def get_audit(
     action: Annotated[list[str], Query(description="created, assigned, claimed...; repeat for several")] = [],  # noqa: B006
     since: Annotated[UtcDatetime | None, Query(description="At or after")] = None,
     until: Annotated[UtcDatetime | None, Query(description="Before")] = None,
+    rule: Annotated[
+        str | None, Query(description="Events of escalations this decision-gate rule opened", min_length=1)
+    ] = None,
+    policy_version: Annotated[
+        int | None, Query(ge=1, description="Events written while this policy version was active")
+    ] = None,
     limit: Annotated[int, Query(ge=1, le=500, description="Per page (json only)")] = 100,
     cursor: Annotated[
         int | None, Query(ge=1, description="next_cursor of the previous page (json only)")
@@ -76,6 +82,8 @@ def get_audit(
         actions=action,
         since=since,
         until=until,
+        rule=rule,
+        policy_version=policy_version,
     )
     chosen = output or _negotiated(accept)
     if chosen == "json":
