@@ -2,6 +2,7 @@
 
 import json
 import os
+import re
 import subprocess
 import sys
 import uuid
@@ -17,8 +18,10 @@ from sqlmodel import select
 from escalq.cli.database import alembic_config
 from escalq.clock import utc_now
 from escalq.models import Agent, EscalationEvent, Reviewer, Role, SecurityEvent
+from escalq.schemas.evaluation import EvaluateIn
 from escalq.schemas.policy import PolicyDocument
-from escalq.services import agent_secrets, policies, sessions, vault
+from escalq.services import agent_secrets, evaluations, policies, sessions, vault
+from escalq.services.outbound import configured
 from escalq.services.secrets import key_prefix, verify_password
 from tests.factories import PASSWORD, make_agent, make_escalation, make_reviewer
 
@@ -473,3 +476,46 @@ def test_policy_activate_rolls_back_and_prints_the_diff(escalq, session, now):
     listed = json_of(escalq("policy", "list", "--json", **env))["versions"]
     assert [(v["number"], v["active"]) for v in listed] == [(2, False), (1, True)]
     assert_clean_error(escalq("policy", "activate", "1", **env), "already active")
+
+
+def test_policy_test_replays_recent_evaluations_and_signal_files(escalq, session, tmp_path):
+    admin = make_reviewer(session, "ada@example.com", role=Role.admin).reviewer
+    agent = make_agent(session).agent
+    active = policies.current(session)
+    for confidence in (0.6, 0.6, 0.3, 0.9):
+        evaluations.evaluate(
+            session=session,
+            request=EvaluateIn(confidence=confidence),
+            agent=agent,
+            policy=active,
+            outbound=configured(),
+            now=utc_now() - timedelta(hours=1),
+        )
+    document = PolicyDocument().model_dump(mode="json")
+    document["gate"]["rules"][1]["when"]["level"] = 0.7  # low-confidence, from 0.5
+    policies.propose(session=session, document=document, author=admin, comment="stricter", now=utc_now())
+    session.commit()
+    signals = tmp_path / "signals.jsonl"
+    signals.write_text('{"confidence": 0.65}\n{"confidence": 0.95}\n')
+    env = {"PYTHONPATH": os.getcwd()}
+
+    recent = json_of(escalq("policy", "test", "2", "--days", "1", "--json", **env))
+    synthetic = json_of(escalq("policy", "test", "2", "--file", str(signals), "--json", **env))
+    text = escalq("policy", "test", "2", **env)
+
+    assert (recent["evaluated"], recent["changed"]) == (4, 2)
+    low = next(rule for rule in recent["rules"] if rule["rule"] == "low-confidence")
+    assert (low["before"], low["after"], low["to_escalate"]) == (1, 3, 2)
+    assert (synthetic["evaluated"], synthetic["changed"], synthetic["against"]) == (
+        2,
+        1,
+        "signals.jsonl, as v1 (active) decides",
+    )
+    assert text.returncode == 0, text.stderr
+    assert "2 of 4 decision(s) would change" in text.stdout
+    assert re.search(r"^low-confidence\s+1\s+3\s+2\s+0\s+0$", text.stdout, re.MULTILINE), text.stdout
+    signals.write_text('{"confidence": "high"}\n')
+    assert_clean_error(
+        escalq("policy", "test", "2", "--file", str(signals), **env), "line 1 is not a signal set"
+    )
+    assert_clean_error(escalq("policy", "test", "9", **env), "no policy version 9")

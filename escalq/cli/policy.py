@@ -1,9 +1,12 @@
-"""`escalq policy list|show|diff|activate`: the policy versions from the command line.
+"""`escalq policy list|show|diff|activate|test`: the policy versions from the command line.
 
 Activation here has no signed-in admin: the audit log names escalq as the actor.
 """
 
 import json
+from dataclasses import asdict
+from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import click
@@ -90,3 +93,56 @@ def policy_activate(number: int, as_json: bool) -> None:
     changes = [c.as_json() for c in done.changes]
     text = f"policy v{done.activated} active (was v{done.previous})\n" + "\n".join(map(str, done.changes))
     emit(as_json, {"activated": done.activated, "previous": done.previous, "diff": changes}, text)
+
+
+_COLUMNS = ("before", "after", "to_escalate", "to_continue", "changed")
+
+
+def _table(found: policies.Replay) -> str:
+    width = max([len("rule"), *(len(r.rule) for r in found.rules)])
+    lines = [f"{'rule':<{width}}  " + "  ".join(f"{c.replace('_', ' '):>11}" for c in _COLUMNS)]
+    lines += [
+        f"{r.rule:<{width}}  " + "  ".join(f"{getattr(r, c):>11}" for c in _COLUMNS) for r in found.rules
+    ]
+    return "\n".join(lines)
+
+
+@policy.command("test")
+@click.argument("number", type=int)
+@click.option(
+    "--days",
+    type=click.IntRange(1, 366),
+    default=7,
+    show_default=True,
+    help="Evaluations of the last N days.",
+)
+@click.option(
+    "--file",
+    "signals_file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="JSON Lines of signal sets instead, compared with the active version.",
+)
+@json_option
+@domain_errors
+def policy_test(number: int, days: int, signals_file: Path | None, as_json: bool) -> None:
+    """How many decision-gate decisions version NUMBER would change, per rule (sampling left out)."""
+    with unit_of_work() as session:
+        active = policies.current(session)
+        tested = policies.as_policy(policies.get(session=session, number=number))
+        if signals_file is None:
+            until = utc_now()
+            found = policies.replay(
+                session=session, document=tested.document, since=until - timedelta(days=days), until=until
+            )
+            against = f"the evaluations of the last {days} day(s), as decided then"
+        else:
+            with signals_file.open(encoding="utf-8") as lines:
+                signal_sets = policies.read_signals(lines)
+            found = policies.replay_signals(signal_sets, document=tested.document, baseline=active.document)
+            against = f"{signals_file.name}, as v{active.number} (active) decides"
+    record = {"version": number, "against": against, **asdict(found)}
+    text = (
+        f"policy v{number} against {against}: {found.changed} of {found.evaluated} decision(s) would change\n"
+        + _table(found)
+    )
+    emit(as_json, record, text)

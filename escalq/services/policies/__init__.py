@@ -2,12 +2,14 @@
 
 Edges read `current(session)` (cached per process for `policy_cache_s` seconds) and hand its values to
 the services: `outbound(configured(), policy)` for creating escalations and running tasks,
-`thresholds(policy.document)` for the timeout checks and the SLA metrics.
+`thresholds(policy.document)` for the timeout checks and the SLA metrics. `gate.evaluate` is the
+decision gate; `replay` and `replay_signals` test a version's rules before it is activated.
 """
 
 from escalq.services.policies.applied import expire_after, limits, outbound, thresholds
 from escalq.services.policies.current import PROCESS, Cache, current
 from escalq.services.policies.diff import Change, diff
+from escalq.services.policies.replay import Replay, RuleChanges, read_signals, replay, replay_signals
 from escalq.services.policies.versions import (
     Activation,
     Policy,
@@ -27,6 +29,8 @@ __all__ = [
     "Cache",
     "Change",
     "Policy",
+    "Replay",
+    "RuleChanges",
     "activate",
     "active_row",
     "approve",
@@ -40,5 +44,8 @@ __all__ = [
     "outbound",
     "parse",
     "propose",
+    "read_signals",
+    "replay",
+    "replay_signals",
     "thresholds",
 ]
