@@ -16,7 +16,7 @@ from mcp.client.streamable_http import streamable_http_client
 
 from tests.factories import make_agent, make_reviewer
 
-TOOLS = {"escalate", "get_escalation", "wait_for_decision", "add_context"}
+TOOLS = {"evaluate", "escalate", "get_escalation", "wait_for_decision", "add_context"}
 ESCALQ_MCP = str(Path(sys.executable).with_name("escalq-mcp"))
 
 
@@ -111,6 +111,35 @@ def test_wait_times_out_with_the_current_status_and_add_context_answers(api_url,
     assert not waited["decided"] and waited["status"] == "assigned" and "again" in waited["next_step"]
     assert added["status"] == "assigned"
     assert too_long.is_error
+
+
+@pytest.mark.parametrize("transport", sorted(TRANSPORTS))
+def test_evaluate_answers_continue_or_escalate_and_opens_on_request(transport, api_url, session):
+    agent = make_agent(session)
+    make_reviewer(session)
+
+    async def run():
+        async with TRANSPORTS[transport](api_url, agent.api_key) as mcp:
+            fine = await mcp.call_tool("evaluate", {"confidence": 0.9, "amount": 20})
+            opened = await mcp.call_tool(
+                "evaluate",
+                {
+                    "confidence": 0.9,
+                    "flags": ["irreversible"],
+                    "create": True,
+                    "issue_description": "Wipe the DB?",
+                },
+            )
+            missing = await mcp.call_tool("evaluate", {"confidence": 0.1, "create": True})
+            return fine.structured_content, opened.structured_content, missing
+
+    fine, opened, missing = asyncio.run(run())
+
+    assert (fine["decision"], fine["rule"], fine["escalation"]) == ("continue", None, None)
+    assert "Go ahead" in fine["next_step"]
+    assert (opened["decision"], opened["rule"], opened["priority"]) == ("escalate", "irreversible", "urgent")
+    assert opened["escalation"]["status"] == "assigned" and "wait_for_decision" in opened["next_step"]
+    assert missing.is_error and "body.issue_description" in missing.content[0].text
 
 
 def test_another_agents_escalation_is_an_error_naming_404(api_url, session):

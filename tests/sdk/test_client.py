@@ -123,3 +123,48 @@ def test_async_client(api_url, agent, client, session):
 
     assert decision.resolution == "approved"
     assert [item.id for item in listed.items] == [created.id]
+
+
+def test_evaluate_continues_escalates_and_opens_on_request(escalq, session):
+    make_reviewer(session)
+
+    fine = escalq.evaluate(confidence=0.95, latency_ms=120, amount=30)
+    risky = escalq.evaluate(confidence=0.99, flags=["irreversible"])
+    opened = escalq.evaluate(
+        confidence=0.2, create=True, issue_description="Refund, unsure", fallback="refuse"
+    )
+
+    assert (fine.decision, fine.escalate, fine.rule, fine.priority, fine.escalation) == (
+        "continue",
+        False,
+        None,
+        None,
+        None,
+    )
+    assert (risky.decision, risky.rule, risky.priority, risky.policy_version) == (
+        "escalate",
+        "irreversible",
+        "urgent",
+        1,
+    )
+    assert risky.reason and not risky.sampled
+    assert opened.escalation is not None
+    assert (opened.rule, opened.escalation.priority, opened.escalation.status) == (
+        "low-confidence",
+        "high",
+        "assigned",
+    )
+    assert opened.escalation.raw["rule"] == "low-confidence"
+    with pytest.raises(ValidationError) as invalid:
+        escalq.evaluate(confidence=0.2, create=True)
+    assert list(invalid.value.field_errors) == ["body.issue_description"]
+
+
+def test_async_evaluate(api_url, agent):
+    async def run():
+        async with AsyncEscalq(api_url, agent.api_key) as escalq:
+            return await escalq.evaluate(data_completeness=0.4, confidence=0.9)
+
+    found = asyncio.run(run())
+
+    assert (found.decision, found.rule, found.priority) == ("escalate", "incomplete-data", "medium")

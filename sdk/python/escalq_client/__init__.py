@@ -13,7 +13,7 @@ from escalq_client.errors import (
     ValidationError,
     WebhookVerificationError,
 )
-from escalq_client.models import Decision, Escalation, Page
+from escalq_client.models import Decision, Escalation, Evaluation, Page
 from escalq_client.webhooks import (
     EscalationExpired,
     EscalationResolved,
@@ -33,6 +33,7 @@ __all__ = [
     "EscalationResolved",
     "Escalq",
     "EscalqError",
+    "Evaluation",
     "InfoRequested",
     "NotFound",
     "Page",

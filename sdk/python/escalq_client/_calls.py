@@ -116,6 +116,43 @@ def create(
     return Call("POST", "/api/escalations", json=body, headers={"Idempotency-Key": key})
 
 
+def evaluate(
+    *,
+    confidence: float | None,
+    latency_ms: float | None,
+    data_completeness: float | None,
+    amount: float | None,
+    flags: list[str] | None,
+    context: dict[str, Any] | None,
+    create: bool,
+    issue_description: str | None,
+    webhook_url: str | None,
+    expires_in: int | None,
+    fallback: str | None,
+    dedupe_key: str | None,
+    idempotency_key: str | None,
+) -> Call:
+    optional = {
+        "confidence": confidence,
+        "latency_ms": latency_ms,
+        "data_completeness": data_completeness,
+        "amount": amount,
+        "flags": flags,
+        "context_data": context,
+        "issue_description": issue_description,
+        "webhook_url": webhook_url,
+        "expires_in": expires_in,
+        "fallback": fallback,
+        "dedupe_key": dedupe_key,
+    }
+    body: dict[str, Any] = {name: value for name, value in optional.items() if value is not None}
+    if create:
+        body["create"] = True
+    # One key for a create and its retries (as for create); a plain evaluation repeated is harmless.
+    key = idempotency_key or (f"escalq-client-{uuid.uuid4()}" if create else None)
+    return Call("POST", "/api/evaluate", json=body, headers={"Idempotency-Key": key} if key else {})
+
+
 def get(escalation_id: str, *, wait_s: int | None = None, client_timeout_s: float) -> Call:
     if wait_s is None:
         return Call("GET", f"/api/escalations/{escalation_id}")

@@ -10,7 +10,7 @@ import httpx
 
 from escalq_client import _calls
 from escalq_client._calls import Call, Retries
-from escalq_client.models import Decision, Escalation, Page
+from escalq_client.models import Decision, Escalation, Evaluation, Page
 
 DEFAULT_TIMEOUT_S = 30.0
 USER_AGENT = "escalq-client/0.1.0"
@@ -108,6 +108,43 @@ class Escalq:
             idempotency_key=idempotency_key,
         )
         return Escalation.from_json(self._send(call))
+
+    def evaluate(
+        self,
+        *,
+        confidence: float | None = None,
+        latency_ms: float | None = None,
+        data_completeness: float | None = None,
+        amount: float | None = None,
+        flags: list[str] | None = None,
+        context: dict[str, Any] | None = None,
+        create: bool = False,
+        issue_description: str | None = None,
+        webhook_url: str | None = None,
+        expires_in: int | None = None,
+        fallback: str | None = None,
+        dedupe_key: str | None = None,
+        idempotency_key: str | None = None,
+    ) -> Evaluation:
+        """Ask the decision gate whether to continue or escalate, given these signals (any may be left
+        out). With `create=True` and an `issue_description`, an escalate decision also opens the
+        escalation (`Evaluation.escalation`), as `create` would."""
+        call = _calls.evaluate(
+            confidence=confidence,
+            latency_ms=latency_ms,
+            data_completeness=data_completeness,
+            amount=amount,
+            flags=flags,
+            context=context,
+            create=create,
+            issue_description=issue_description,
+            webhook_url=webhook_url,
+            expires_in=expires_in,
+            fallback=fallback,
+            dedupe_key=dedupe_key,
+            idempotency_key=idempotency_key,
+        )
+        return Evaluation.from_json(self._send(call))
 
     def get(self, escalation_id: str, *, wait_s: int | None = None) -> Escalation:
         """The escalation now, or (with `wait_s`, 1 to 55) once its status changes or the time is up."""
@@ -230,6 +267,43 @@ class AsyncEscalq:
             idempotency_key=idempotency_key,
         )
         return Escalation.from_json(await self._send(call))
+
+    async def evaluate(
+        self,
+        *,
+        confidence: float | None = None,
+        latency_ms: float | None = None,
+        data_completeness: float | None = None,
+        amount: float | None = None,
+        flags: list[str] | None = None,
+        context: dict[str, Any] | None = None,
+        create: bool = False,
+        issue_description: str | None = None,
+        webhook_url: str | None = None,
+        expires_in: int | None = None,
+        fallback: str | None = None,
+        dedupe_key: str | None = None,
+        idempotency_key: str | None = None,
+    ) -> Evaluation:
+        """Ask the decision gate whether to continue or escalate, given these signals (any may be left
+        out). With `create=True` and an `issue_description`, an escalate decision also opens the
+        escalation (`Evaluation.escalation`), as `create` would."""
+        call = _calls.evaluate(
+            confidence=confidence,
+            latency_ms=latency_ms,
+            data_completeness=data_completeness,
+            amount=amount,
+            flags=flags,
+            context=context,
+            create=create,
+            issue_description=issue_description,
+            webhook_url=webhook_url,
+            expires_in=expires_in,
+            fallback=fallback,
+            dedupe_key=dedupe_key,
+            idempotency_key=idempotency_key,
+        )
+        return Evaluation.from_json(await self._send(call))
 
     async def get(self, escalation_id: str, *, wait_s: int | None = None) -> Escalation:
         """The escalation now, or (with `wait_s`, 1 to 55) once its status changes or the time is up."""

@@ -20,14 +20,16 @@ except ModuleNotFoundError as missing:  # the client itself needs only httpx
 
 from escalq_client.client import AsyncEscalq
 from escalq_client.errors import EscalqError, ValidationError
-from escalq_client.models import Decision, Escalation
+from escalq_client.models import Decision, Escalation, Evaluation
 
 MAX_TOOL_WAIT_S = 50  # MCP clients cut a call at about 60 s: answer before, and let the agent call again
 PROGRESS_EVERY_S = 10  # one long poll per interval, so the client hears progress that often
 ClientFor = Callable[[Context], AsyncEscalq]
 
 INSTRUCTIONS = """escalq hands a decision you must not take alone to a human reviewer and gives you the
-answer. Call `escalate` with what needs deciding and the facts a human needs, then `wait_for_decision`
+answer. Unsure whether a decision needs a human? Call `evaluate` with your signals (confidence, latency,
+data completeness, amount, flags): it answers continue or escalate by your team's rules. Call
+`escalate` with what needs deciding and the facts a human needs, then `wait_for_decision`
 with the returned id: it answers with the decision, or with the current status when its time runs out
 (call it again). If a reviewer asks a question (status needs_info, `info_question`), answer with
 `add_context`. Never act on the matter before it is resolved; if it expires, do the fallback you gave."""
@@ -52,6 +54,19 @@ def _decision(decision: Decision) -> dict[str, Any]:
     return {**_escalation(decision.escalation), "decided": decision.resolved, "next_step": advice}
 
 
+def _evaluation(evaluation: Evaluation) -> dict[str, Any]:
+    fields = ("decision", "priority", "rule", "reason", "sampled", "policy_version")
+    summary: dict[str, Any] = {name: getattr(evaluation, name) for name in fields}
+    summary["escalation"] = None if evaluation.escalation is None else _escalation(evaluation.escalation)
+    if not evaluation.escalate:
+        summary["next_step"] = "Go ahead: no rule asks for a human."
+    elif evaluation.escalation is not None:
+        summary["next_step"] = "Escalated: call wait_for_decision with escalation.id; do not act before."
+    else:
+        summary["next_step"] = "Do not act alone: call escalate with this priority (or evaluate with create)."
+    return summary
+
+
 def _tool_error(error: EscalqError) -> ToolError:
     fields = error.field_errors if isinstance(error, ValidationError) else {}
     detail = "; ".join(f"{field}: {message}" for field, message in fields.items()) or error.detail
@@ -59,7 +74,7 @@ def _tool_error(error: EscalqError) -> ToolError:
 
 
 def build(client_for: ClientFor) -> MCPServer:
-    """The MCP server with escalq's four tools."""
+    """The MCP server with escalq's five tools."""
     server: MCPServer = MCPServer("escalq", instructions=INSTRUCTIONS, version="0.1.0")
 
     @server.tool(
@@ -105,6 +120,55 @@ def build(client_for: ClientFor) -> MCPServer:
         except EscalqError as error:
             raise _tool_error(error) from error
         return _escalation(created)
+
+    @server.tool(
+        description=(
+            "Ask whether a decision you are about to take needs a human: send your signals (any may be"
+            " left out) and get `decision` continue or escalate, with the `priority`, the `rule` that fired"
+            " and its `reason`. With create true and an issue_description, an escalate decision also opens"
+            " the escalation (then wait_for_decision with escalation.id)."
+        )
+    )
+    async def evaluate(
+        ctx: Context,
+        confidence: Annotated[float | None, Field(description="Your confidence, 0 to 1", ge=0, le=1)] = None,
+        latency_ms: Annotated[float | None, Field(description="How long the work took, ms", ge=0)] = None,
+        data_completeness: Annotated[
+            float | None, Field(description="Share of the needed data you had, 0 to 1", ge=0, le=1)
+        ] = None,
+        amount: Annotated[float | None, Field(description="The money (or other sum) at stake")] = None,
+        flags: Annotated[
+            list[str] | None, Field(description="Markers such as irreversible, pii, refund")
+        ] = None,
+        create: Annotated[
+            bool, Field(description="Also open the escalation if the answer is escalate")
+        ] = False,
+        issue_description: Annotated[
+            str | None, Field(description="What a human must decide (needed with create)")
+        ] = None,
+        context: Annotated[
+            dict[str, Any] | None, Field(description="Facts for the reviewer (a JSON object, at most 64 KiB)")
+        ] = None,
+        fallback: Annotated[
+            str | None, Field(description="What you will do if it expires (e.g. 'refuse'), shown to humans")
+        ] = None,
+    ) -> dict[str, Any]:
+        try:
+            async with client_for(ctx) as escalq:
+                evaluation = await escalq.evaluate(
+                    confidence=confidence,
+                    latency_ms=latency_ms,
+                    data_completeness=data_completeness,
+                    amount=amount,
+                    flags=flags,
+                    create=create,
+                    issue_description=issue_description,
+                    context=context,
+                    fallback=fallback,
+                )
+        except EscalqError as error:
+            raise _tool_error(error) from error
+        return _evaluation(evaluation)
 
     @server.tool(description="The escalation now: its status, and the decision once there is one.")
     async def get_escalation(

@@ -58,6 +58,44 @@ class Escalation:
 
 
 @dataclass(frozen=True)
+class Evaluation:
+    """The decision gate's answer: `decision` continue or escalate, with the `priority` to escalate with,
+    the `rule` that fired (None when none did, or when `sampled`: a continue escalated anyway for a
+    human check), the `policy_version` that decided and its `reason`. `escalation` is the one opened
+    with `create=True` (its `duplicate` true when folded into an open one of yours)."""
+
+    evaluation_id: int
+    decision: Literal["continue", "escalate"]
+    priority: Priority | None
+    rule: str | None
+    policy_version: int
+    reason: str
+    sampled: bool
+    escalation: Escalation | None = None
+    raw: dict[str, Any] = field(default_factory=dict, repr=False)
+
+    @property
+    def escalate(self) -> bool:
+        """Hand this decision to a human (or, with create=True, wait for the escalation opened)."""
+        return self.decision == "escalate"
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> "Evaluation":
+        opened = data.get("escalation")
+        return cls(
+            evaluation_id=data["evaluation_id"],
+            decision=data["decision"],
+            priority=data.get("priority"),
+            rule=data.get("rule"),
+            policy_version=data["policy_version"],
+            reason=data["reason"],
+            sampled=bool(data.get("sampled", False)),
+            escalation=Escalation.from_json(opened) if isinstance(opened, dict) else None,
+            raw=data,
+        )
+
+
+@dataclass(frozen=True)
 class Page:
     """A page of a listing; pass `next_cursor` to `list` for the next one (None: this was the last)."""
 
