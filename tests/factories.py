@@ -85,15 +85,24 @@ def make_escalation(
     description: str | None = None,
     context: dict[str, Any] | None = None,
     now: datetime | None = None,
+    rule: str | None = None,
+    sampled: bool = False,
 ) -> Escalation:
-    """A new escalation; the default description carries a case number, so it is never folded as a repeat."""
+    """A new escalation (with `rule` or `sampled`, as the decision gate opens them); the default
+    description carries a case number, so it is never folded as a repeat."""
     data = EscalationCreate(
         issue_description=description or f"Refund above my limit, case {next(_cases)}",
         priority=priority,
         context_data=context or {},
     )
     created = escalations.create(
-        session=session, data=data, agent=agent, outbound=configured(), now=now or utc_now()
+        session=session,
+        data=data,
+        agent=agent,
+        outbound=configured(),
+        now=now or utc_now(),
+        rule=rule,
+        sampled=sampled,
     )
     session.commit()
     return created.escalation

@@ -61,7 +61,7 @@ WebhookUrl = Annotated[
     AfterValidator(_webhook_url_text),
 ]
 # JSON Schema for "not both expires_at and expires_in": null counts as not given, as in the validator.
-_ONE_EXPIRY: JsonDict = {
+ONE_EXPIRY: JsonDict = {
     "not": {
         "required": ["expires_at", "expires_in"],
         "properties": {"expires_at": {"type": "string"}, "expires_in": {"type": "integer"}},
@@ -73,7 +73,7 @@ class EscalationOptions(BaseModel):
     """What an agent may say about an escalation besides its description and priority (POST
     /api/escalations, and POST /api/evaluate when it opens one)."""
 
-    model_config = ConfigDict(extra="forbid", json_schema_extra=_ONE_EXPIRY)
+    model_config = ConfigDict(extra="forbid", json_schema_extra=ONE_EXPIRY)
 
     context_data: dict[str, Any] = Field(
         default_factory=dict,

@@ -1,14 +1,12 @@
 """POST /api/evaluate: an agent's signals in, the gate's decision out (and the escalation it opened)."""
 
-from typing import Literal
-
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic.config import JsonDict
 
 from escalq.models import Priority, Verdict
 from escalq.schemas.escalation import (
-    _ONE_EXPIRY,
     ISSUE_DESCRIPTION,
+    ONE_EXPIRY,
     EscalationCreate,
     EscalationCreated,
     EscalationOptions,
@@ -29,7 +27,7 @@ class EvaluateIn(Signals, EscalationOptions):
     """The signals, and with `create: true` what the escalation needs if the gate says escalate."""
 
     model_config = ConfigDict(
-        extra="forbid", frozen=True, json_schema_extra={**_ONE_EXPIRY, **_CREATE_NEEDS_DESCRIPTION}
+        extra="forbid", frozen=True, json_schema_extra={**ONE_EXPIRY, **_CREATE_NEEDS_DESCRIPTION}
     )
 
     create: bool = Field(
@@ -57,14 +55,10 @@ class EvaluationOut(BaseModel):
     """The gate's answer; `escalation` is the one it opened (or folded into) with create: true."""
 
     evaluation_id: int
-    decision: Literal["continue", "escalate"]
+    decision: Verdict
     priority: Priority | None = Field(description="The priority to escalate with; null for continue")
     rule: str | None = Field(description="The rule that fired; null when none did (and when sampled)")
     policy_version: int
     reason: str
     sampled: bool = Field(description="A continue escalated anyway by audit sampling, for a human check")
     escalation: EscalationCreated | None = None
-
-    @classmethod
-    def decision_of(cls, verdict: Verdict) -> Literal["continue", "escalate"]:
-        return "escalate" if verdict is Verdict.escalate else "continue"

@@ -19,6 +19,8 @@ from pydantic_core import CoreSchema, core_schema
 # never empty once stripped, whichever engine checks the schema.
 _WHITESPACE = r"\t\n\x0b\x0c\r\x1c-\x1f \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
 NOT_BLANK = rf"[^{_WHITESPACE}]"
+# The largest values PostgreSQL's integer and bigint hold: an id or number given past them is a 422.
+MAX_INTEGER, MAX_BIGINT = 2**31 - 1, 2**63 - 1
 # RFC 3339 date-time, which the schema's `format: date-time` means; pydantic alone would also read
 # numbers as Unix times and accept a space for the T.
 _RFC3339 = re.compile(

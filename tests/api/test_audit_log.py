@@ -183,5 +183,6 @@ def test_filters_by_decision_gate_rule_and_policy_version(client, log, session):
     assert {item["policy_version"] for item in read(client, log, policy_version=1).json()["items"]} == {1}
     # The fixture's events came before any version existed: they have none.
     assert escalations_of(policy_version=1) == {by_rule}
-    refused = client.get("/api/audit", headers=log["manager"].headers, params={"policy_version": 0})
-    assert [e["field"] for e in refused.json()["errors"]] == ["query.policy_version"]
+    for params in ({"policy_version": 0}, {"policy_version": 2**31}, {"cursor": 2**63}):
+        refused = client.get("/api/audit", headers=log["manager"].headers, params=params)
+        assert [e["field"] for e in refused.json()["errors"]] == [f"query.{next(iter(params))}"]

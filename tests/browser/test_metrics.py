@@ -6,7 +6,8 @@ from datetime import timedelta
 from playwright.sync_api import Page, expect
 
 from escalq.clock import utc_now
-from escalq.models import Priority, Role
+from escalq.models import Priority, Role, Warranted
+from escalq.services import escalations
 from tests.browser.ui import log_in
 from tests.factories import make_agent, make_escalation, make_reviewer
 
@@ -75,3 +76,32 @@ def test_a_reviewer_is_sent_away_from_metrics(page, session):
 
     expect(page).to_have_url(re.compile(r"/\?denied=metrics$"))
     expect(page.locator(".metrics-chart")).to_have_count(0)
+
+
+def test_precision_per_rule_and_sampled_continues_overturned_are_listed(page, session):
+    manager = make_reviewer(session, "lin@example.com", role=Role.manager).reviewer
+    agent = make_agent(session, "billing-bot").agent
+    said = [("low-confidence", False, Warranted.yes), ("low-confidence", False, Warranted.no)]
+    said += [(None, True, Warranted.yes), (None, True, Warranted.unsure)]
+    for rule, sampled, word in said:
+        escalation = make_escalation(session, agent, rule=rule, sampled=sampled)
+        escalations.resolve(
+            session=session,
+            escalation_id=escalation.id,
+            by=manager,
+            resolution="approved",
+            notes="",
+            now=utc_now(),
+            warranted=word,
+        )
+    session.commit()
+    log_in(page, "lin@example.com")
+
+    open_metrics(page)
+
+    rule_row = page.get_by_role("row").filter(has_text="low-confidence")
+    expect(rule_row).to_contain_text("50%")
+    expect(rule_row).to_contain_text("1 of 2 warranted, 0 unsure")
+    overturned = page.locator(".rt-Card").filter(has_text="Sampled continues overturned")
+    expect(overturned).to_contain_text("100%")
+    expect(overturned).to_contain_text("1 of 1 judged; 2 sampled, 1 unsure")

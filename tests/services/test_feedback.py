@@ -1,14 +1,11 @@
 """Feedback: resolvers say whether escalating was warranted; the metrics turn it into precision per agent."""
 
-import uuid
 from datetime import timedelta
 
 from escalq.config import get_settings
-from escalq.models import Priority, Role, Warranted
-from escalq.schemas.escalation import EscalationCreate
+from escalq.models import Role, Warranted
 from escalq.schemas.metrics import RulePrecision, SampledReview
 from escalq.services import audit, escalations, metrics, timeouts
-from escalq.services.outbound import configured
 from tests.factories import make_agent, make_escalation, make_reviewer
 
 
@@ -88,14 +85,6 @@ def test_no_feedback_means_no_precision(session, now):
     assert found.sampled_review == SampledReview(sampled=0, judged=0, overturned=0, unsure=0, share=None)
 
 
-def _gated(session, agent, now, *, rule: str | None, sampled: bool = False):
-    """An escalation as the decision gate opens it (POST /api/evaluate with create)."""
-    data = EscalationCreate(issue_description=f"Gate case {uuid.uuid4()}", priority=Priority.high)
-    return escalations.create(
-        session=session, data=data, agent=agent, outbound=configured(), now=now, rule=rule, sampled=sampled
-    ).escalation
-
-
 def test_precision_per_rule_and_the_share_of_sampled_continues_overturned(session, now):
     agent = make_agent(session).agent
     manager = make_reviewer(session, role=Role.manager).reviewer
@@ -106,12 +95,18 @@ def test_precision_per_rule_and_the_share_of_sampled_continues_overturned(sessio
     }
     for rule, words in said.items():
         for word in words:
-            _resolve(session, _gated(session, agent, now, rule=rule), manager, now, word)
+            _resolve(session, make_escalation(session, agent, now=now, rule=rule), manager, now, word)
     for word in [Warranted.yes, Warranted.no, Warranted.no, Warranted.no, Warranted.unsure, None]:
-        _resolve(session, _gated(session, agent, now, rule=None, sampled=True), manager, now, word)
-    _gated(session, agent, now, rule=None, sampled=True)  # still open
+        _resolve(session, make_escalation(session, agent, now=now, sampled=True), manager, now, word)
+    make_escalation(session, agent, now=now, sampled=True)  # still open
     earlier = now - timedelta(days=2)
-    _resolve(session, _gated(session, agent, earlier, rule="irreversible"), manager, now, Warranted.yes)
+    _resolve(
+        session,
+        make_escalation(session, agent, now=earlier, rule="irreversible"),
+        manager,
+        now,
+        Warranted.yes,
+    )
     session.commit()
     query = metrics.MetricsQuery(start=now - timedelta(hours=1), end=now + timedelta(hours=1))
 

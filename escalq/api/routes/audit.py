@@ -14,7 +14,7 @@ from escalq.api import problems
 from escalq.api.deps import ReviewerDep, SessionDep
 from escalq.db import new_session
 from escalq.schemas.audit import CSV_COLUMNS, AuditEventOut, AuditPage
-from escalq.schemas.inputs import UtcDatetime
+from escalq.schemas.inputs import MAX_BIGINT, MAX_INTEGER, UtcDatetime
 from escalq.services import audit_log
 from escalq.services.auth import is_supervisor
 from escalq.services.errors import Forbidden
@@ -60,11 +60,12 @@ def get_audit(
         str | None, Query(description="Events of escalations this decision-gate rule opened", min_length=1)
     ] = None,
     policy_version: Annotated[
-        int | None, Query(ge=1, description="Events written while this policy version was active")
+        int | None,
+        Query(ge=1, le=MAX_INTEGER, description="Events written while this policy version was active"),
     ] = None,
     limit: Annotated[int, Query(ge=1, le=500, description="Per page (json only)")] = 100,
     cursor: Annotated[
-        int | None, Query(ge=1, description="next_cursor of the previous page (json only)")
+        int | None, Query(ge=1, le=MAX_BIGINT, description="next_cursor of the previous page (json only)")
     ] = None,
     output: Annotated[
         Format | None,

@@ -78,7 +78,7 @@ def evaluate(
     created = done.created
     answer = EvaluationOut(
         evaluation_id=done.evaluation_id,
-        decision=EvaluationOut.decision_of(done.decision.verdict),
+        decision=done.decision.verdict,
         priority=done.decision.priority,
         rule=done.decision.rule,
         policy_version=policy.number,
