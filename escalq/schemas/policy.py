@@ -66,7 +66,7 @@ class PolicyDocument(_Section):
 
     @classmethod
     def from_settings(cls, settings: Settings) -> "PolicyDocument":
-        """Version 1: the environment's values."""
+        """Version 1: the environment's values, and the default decision-gate rules."""
         return cls(
             timeouts=Timeouts(
                 urgent_oncall_after_min=settings.urgent_oncall_after_min,
