@@ -11,7 +11,8 @@ from sqlmodel import Session
 from escalq.clock import utc_now
 from escalq.models import Agent, Escalation, Priority, Reviewer, Role
 from escalq.schemas.escalation import EscalationCreate
-from escalq.services import escalations, people
+from escalq.schemas.policy import PolicyDocument
+from escalq.services import escalations, people, policies
 from escalq.services.outbound import Outbound, configured
 from escalq.services.secrets import hash_password
 
@@ -147,3 +148,17 @@ def make_resolved_escalation(
     )
     session.commit()
     return escalation
+
+
+def make_active_policy(session: Session, changes: dict[str, dict[str, Any]]) -> int:
+    """A new policy version, the defaults with `changes` by section, proposed and activated by an admin."""
+    author = make_reviewer(session, "policy-admin@example.com", role=Role.admin, active=False).reviewer
+    policies.current(session)
+    document = PolicyDocument().model_dump(mode="json")
+    for section, values in changes.items():
+        document[section].update(values)
+    now = utc_now()
+    row = policies.propose(session=session, document=document, author=author, comment="test", now=now)
+    policies.activate(session=session, number=row.number, by=author, approval_required=False, now=now)
+    session.commit()
+    return row.number

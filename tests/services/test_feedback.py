@@ -2,9 +2,9 @@
 
 from datetime import timedelta
 
-from escalq.config import get_settings
 from escalq.models import Role, Warranted
-from escalq.services import audit, escalations, metrics, timeouts
+from escalq.schemas.policy import PolicyDocument
+from escalq.services import audit, escalations, metrics, policies
 from tests.factories import make_agent, make_escalation, make_reviewer
 
 
@@ -48,7 +48,7 @@ def test_precision_per_agent_for_the_range_and_per_bucket(session, now):
     session.commit()
     query = metrics.MetricsQuery(start=now - timedelta(hours=3), end=now)
 
-    found = metrics.compute(session=session, query=query, sla=timeouts.thresholds(get_settings()), now=now)
+    found = metrics.compute(session=session, query=query, sla=policies.thresholds(PolicyDocument()), now=now)
 
     by_agent = {row.agent: row for row in found.precision_by_agent}
     assert (by_agent["careful"].judged, by_agent["careful"].warranted, by_agent["careful"].unsure) == (
@@ -78,6 +78,6 @@ def test_no_feedback_means_no_precision(session, now):
     session.commit()
     query = metrics.MetricsQuery(start=now - timedelta(hours=1), end=now + timedelta(hours=1))
 
-    found = metrics.compute(session=session, query=query, sla=timeouts.thresholds(get_settings()), now=now)
+    found = metrics.compute(session=session, query=query, sla=policies.thresholds(PolicyDocument()), now=now)
 
     assert (found.precision_by_agent, found.precision_over_time) == ([], [])

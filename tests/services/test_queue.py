@@ -1,17 +1,14 @@
 from datetime import timedelta
 
 from escalq.models import Priority, Role, Status
+from escalq.schemas.policy import PolicyDocument
 from escalq.services import escalations, queue, timeouts
 from escalq.services.listing import EscalationFilter, Order, SortKey
 from escalq.services.notifications import Channels
 from tests.factories import make_agent, make_escalation, make_reviewer
 
 NO_CHANNELS = Channels(slack_webhook_url=None, smtp=None, timeout_s=1, public_url="http://localhost:3000")
-STALE_AFTER = {
-    Priority.urgent: timedelta(hours=1),
-    Priority.high: timedelta(hours=4),
-    Priority.medium: timedelta(hours=24),
-}
+RULES = timeouts.rules(PolicyDocument())  # 1 hour, 4 hours and a day
 
 
 def _page(session, viewer, now, *, scope=queue.Scope.all, filters=None, limit=50):
@@ -24,7 +21,7 @@ def _page(session, viewer, now, *, scope=queue.Scope.all, filters=None, limit=50
         order=Order.desc,
         limit=limit,
         cursor=None,
-        stale_after=STALE_AFTER,
+        rules=RULES,
         now=now,
     )
 
@@ -82,7 +79,7 @@ def test_a_bumped_high_sorts_with_the_urgent_ones(session, now):
     make_escalation(
         session, agent, priority=Priority.high, description="high, old", now=now - timedelta(hours=5)
     )
-    report = timeouts.apply(session=session, limits=STALE_AFTER, channels=NO_CHANNELS, now=now)
+    report = timeouts.apply(session=session, rules=RULES, channels=NO_CHANNELS, now=now)
     session.commit()
     assert len(report["bumped"]) == 1
     rows = _page(session, viewer, now, filters=EscalationFilter(statuses=[Status.assigned])).rows
@@ -117,7 +114,7 @@ def test_a_fired_rule_gives_way_to_the_expiry_and_a_claim_ends_the_countdown(ses
     overdue.expires_at = None
     session.add_all([late, overdue])
     session.commit()
-    timeouts.apply(session=session, limits=STALE_AFTER, channels=NO_CHANNELS, now=now)
+    timeouts.apply(session=session, rules=RULES, channels=NO_CHANNELS, now=now)
     session.commit()
     rows = {row.id: row for row in _page(session, viewer, now).rows}
     assert (rows[str(late.id)].deadline_label, rows[str(late.id)].deadline_at) == (

@@ -2,10 +2,18 @@
 
 Edges read `current(session)` (cached per process for `policy_cache_s` seconds) and hand its values to
 the services: `outbound(configured(), policy)` for creating escalations and running tasks,
-`thresholds(policy.document)` for the timeout checks and the SLA metrics.
+`thresholds(policy.document)` for the SLA metrics, `timeouts.rules(policy.document)` for the timeout
+checks and the queue's countdowns, `fallbacks(policy.document)` for expiry.
 """
 
-from escalq.services.policies.applied import expire_after, limits, outbound, thresholds
+from escalq.services.policies.applied import (
+    expire_after,
+    fallbacks,
+    limits,
+    outbound,
+    thresholds,
+    timeout_actions,
+)
 from escalq.services.policies.current import PROCESS, Cache, current
 from escalq.services.policies.diff import Change, diff
 from escalq.services.policies.versions import (
@@ -34,6 +42,7 @@ __all__ = [
     "current",
     "diff",
     "expire_after",
+    "fallbacks",
     "get",
     "limits",
     "listing",
@@ -41,4 +50,5 @@ __all__ = [
     "parse",
     "propose",
     "thresholds",
+    "timeout_actions",
 ]
