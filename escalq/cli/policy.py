@@ -37,17 +37,6 @@ def _admin(session: Session, email: str) -> Reviewer:
     return reviewer
 
 
-def _read(file: IO[str]) -> dict[str, Any]:
-    """The JSON object in `file`, or a one-line error saying where it is not one."""
-    try:
-        document = json.load(file)
-    except json.JSONDecodeError as error:
-        raise click.ClickException(f"{file.name} is not JSON: {error}") from error
-    if not isinstance(document, dict):
-        raise click.ClickException(f"{file.name} must hold a JSON object (the policy document)")
-    return document
-
-
 @click.group("policy")
 def policy() -> None:
     """Policy versions: the thresholds that decide escalation behaviour."""
@@ -101,7 +90,7 @@ def policy_diff(before: int, after: int, as_json: bool) -> None:
 @domain_errors
 def policy_propose(file: IO[str], comment: str, as_email: str, as_json: bool) -> None:
     """A new, inactive version from the JSON document in FILE (- for stdin); prints its diff to the active."""
-    document = _read(file)
+    document = policies.from_text(file.read())
     with unit_of_work() as session:
         active = policies.current(session)
         row = policies.propose(

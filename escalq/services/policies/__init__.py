@@ -28,6 +28,7 @@ from escalq.services.policies.versions import (
     parse,
     propose,
 )
+from escalq.services.policies.view import Shown, activation_changes, field_errors, from_text, pretty, shown
 
 __all__ = [
     "PROCESS",
@@ -35,7 +36,9 @@ __all__ = [
     "Cache",
     "Change",
     "Policy",
+    "Shown",
     "activate",
+    "activation_changes",
     "active_row",
     "approve",
     "as_policy",
@@ -43,12 +46,16 @@ __all__ = [
     "diff",
     "expire_after",
     "fallbacks",
+    "field_errors",
+    "from_text",
     "get",
     "limits",
     "listing",
     "outbound",
     "parse",
+    "pretty",
     "propose",
+    "shown",
     "thresholds",
     "timeout_actions",
 ]
