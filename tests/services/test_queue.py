@@ -11,7 +11,7 @@ NO_CHANNELS = Channels(slack_webhook_url=None, smtp=None, timeout_s=1, public_ur
 RULES = timeouts.rules(PolicyDocument())  # 1 hour, 4 hours and a day
 
 
-def _page(session, viewer, now, *, scope=queue.Scope.all, filters=None, limit=50):
+def _page(session, viewer, now, *, scope=queue.Scope.all, filters=None, limit=50, rules=RULES):
     return queue.page(
         session=session,
         viewer=viewer,
@@ -21,7 +21,7 @@ def _page(session, viewer, now, *, scope=queue.Scope.all, filters=None, limit=50
         order=Order.desc,
         limit=limit,
         cursor=None,
-        rules=RULES,
+        rules=rules,
         now=now,
     )
 
@@ -103,6 +103,25 @@ def test_each_row_counts_down_to_its_priority_rule_then_to_its_expiry(session, n
         "low": ("expires", (now + timedelta(hours=2)).isoformat()),
     }
     assert {r.deadline_from for r in rows.values()} == {opened.isoformat()}
+
+
+def test_the_countdowns_follow_the_policys_actions(session, now):
+    agent = make_agent(session).agent
+    viewer = make_reviewer(session).reviewer
+    opened = now - timedelta(minutes=10)
+    for priority in (Priority.urgent, Priority.medium):
+        made = make_escalation(session, agent, priority=priority, description=priority.value, now=opened)
+        made.expires_at = now + timedelta(hours=2)
+        session.add(made)
+    session.commit()
+    document = PolicyDocument.model_validate(
+        {"timeouts": {"urgent_action": "none", "medium_action": "oncall", "medium_managers_after_min": 30}}
+    )
+    rows = _page(session, viewer, now, rules=timeouts.rules(document)).rows
+    assert {r.description: (r.deadline_label, r.deadline_at) for r in rows} == {
+        "urgent": ("expires", (now + timedelta(hours=2)).isoformat()),
+        "medium": ("to on-call", (opened + timedelta(minutes=30)).isoformat()),
+    }
 
 
 def test_a_fired_rule_gives_way_to_the_expiry_and_a_claim_ends_the_countdown(session, now):
