@@ -152,9 +152,11 @@ def _edit_dialog() -> rx.Component:
 
 
 def _confirm_dialog() -> rx.Component:
+    number = PolicyEditState.confirming.to_string()
+    verb = rx.cond(PolicyEditState.confirming < PoliciesState.active, "Roll back to v", "Activate v")
     return rx.alert_dialog.root(
         rx.alert_dialog.content(
-            rx.alert_dialog.title("Activate v", PolicyEditState.confirming.to_string(), "?"),
+            rx.alert_dialog.title(verb, number, "?"),
             rx.alert_dialog.description(
                 "Every process uses it within seconds. It changes:", size="2", margin_bottom="0.5em"
             ),
@@ -163,10 +165,12 @@ def _confirm_dialog() -> rx.Component:
                 none="Nothing: the same document.",
                 element_id="policy-confirm-diff",
             ),
+            # The rule tests' replay counts for this version (issue 13, item 6) belong here too, above the
+            # buttons, so they are read before activating.
             rx.flex(
                 rx.alert_dialog.cancel(rx.button("Cancel", variant="soft", color_scheme="gray")),
                 rx.alert_dialog.action(
-                    rx.button("Activate", on_click=PolicyEditState.activate, id="policy-activate")
+                    rx.button(verb, number, on_click=PolicyEditState.activate, id="policy-activate")
                 ),
                 spacing="3",
                 justify="end",

@@ -1,5 +1,5 @@
-"""The policies page: an admin edits a version as a new one, sees its diff, activates it; a bad document
-is refused field by field; managers read, reviewers are sent away."""
+"""The policies page: an admin edits a version as a new one, sees its diff, activates it and rolls back;
+a bad document is refused field by field; managers read, reviewers are sent away."""
 
 import json
 import re
@@ -48,10 +48,17 @@ def test_an_admin_edits_a_new_version_sees_the_diff_and_activates_it(page, sessi
 
     expect(page.locator("#policy-notice")).to_have_text("v2 is active (was v1).")
     expect(version(page, 2)).to_contain_text("active")
-    expect(version(page, 1).get_by_role("button", name="Roll back to v1")).to_be_visible()
     assert policies.current(session, cache=policies.Cache(ttl=timedelta(0))).document.loops.window_min == 30
-    event = session.exec(select(SecurityEvent).where(SecurityEvent.action == "policy_activated")).one()
-    assert (event.actor_name, event.details["to_version"]) == ("Grace", 2)
+
+    version(page, 1).get_by_role("button", name="Roll back to v1").click()
+    expect(page.locator("#policy-confirm")).to_contain_text("Roll back to v1?")
+    expect(page.locator("#policy-confirm-diff")).to_have_text("loops.window_min: 30.0 -> 60.0")
+    page.click("#policy-activate")
+
+    expect(page.locator("#policy-notice")).to_have_text("v1 is active (was v2).")
+    expect(version(page, 2).get_by_role("button", name="Activate")).to_be_visible()
+    events = session.exec(select(SecurityEvent).where(SecurityEvent.action == "policy_activated")).all()
+    assert [(e.actor_name, e.details["to_version"]) for e in events] == [("Grace", 2), ("Grace", 1)]
 
 
 def test_a_bad_document_shows_its_fields_and_creates_nothing(page, session):
