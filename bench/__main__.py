@@ -32,9 +32,8 @@ from bench.database import throwaway_database
 from bench.timing import Paired, paired_medians
 from escalq import metrics_cache
 from escalq.clock import utc_now
-from escalq.config import get_settings
 from escalq.db import get_engine, new_session
-from escalq.services import timeouts
+from escalq.services import policies
 from tests.net import serve_api
 
 BUDGET_READS = 7
@@ -129,7 +128,8 @@ def _metrics(*, rows: int, repeat: int) -> bool:
         )
         refreshed = time.perf_counter()
         with new_session() as session:
-            metrics_cache.refresh_presets(session=session, sla=timeouts.thresholds(get_settings()), now=now)
+            sla = policies.thresholds(policies.current(session).document)
+            metrics_cache.refresh_presets(session=session, sla=sla, now=now)
         click.echo(
             f"preset figures refreshed (the worker's minute job) in {time.perf_counter() - refreshed:.1f} s"
         )

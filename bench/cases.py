@@ -7,11 +7,10 @@ from datetime import datetime, timedelta
 import httpx
 
 from escalq import charts, metrics_cache
-from escalq.config import get_settings
 from escalq.db import new_session
 from escalq.models import OPEN_STATUSES, Reviewer
 from escalq.schemas.metrics import Metrics
-from escalq.services import metrics, queue, timeouts
+from escalq.services import metrics, policies, queue, timeouts
 from escalq.services.auth import Principal
 from escalq.services.listing import EscalationFilter, Order, SortKey, count, list_page
 
@@ -35,7 +34,7 @@ def compute(*, now: datetime, length: timedelta, agent: str | None = None) -> Ca
             return metrics.compute(
                 session=session,
                 query=metrics.MetricsQuery(start=now - length, end=now, agent=agent),
-                sla=timeouts.thresholds(get_settings()),
+                sla=policies.thresholds(policies.current(session).document),
                 now=now,
             )
 
@@ -65,7 +64,7 @@ def _metrics_page(*, now: datetime) -> Callable[[], object]:
     def run() -> object:
         with new_session() as session:
             query = metrics.query_for(preset="30d", start=None, end=None, agent=None, now=now)
-            sla = timeouts.thresholds(get_settings())
+            sla = policies.thresholds(policies.current(session).document)
             found = metrics_cache.figures(session=session, preset="30d", query=query, sla=sla, now=now)
             queue.agent_names(session=session)
         return charts.figures(found)
@@ -132,7 +131,7 @@ def queue_cases(*, viewer: Reviewer, now: datetime) -> list[Case]:
                 order=Order.desc,
                 limit=PAGE_SIZE,
                 cursor=None,
-                stale_after=timeouts.thresholds(get_settings()),
+                rules=timeouts.rules(policies.current(session).document),
                 now=now,
             )
 

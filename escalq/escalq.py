@@ -3,7 +3,7 @@
 import reflex as rx
 
 from escalq.api.app import create_api
-from escalq.pages import account, admin, audit, detail, login, metrics, queue
+from escalq.pages import account, admin, audit, detail, login, metrics, policies, queue
 from escalq.services import vault
 from escalq.services.errors import Misconfigured
 from escalq.state import live
@@ -14,6 +14,7 @@ from escalq.state.base import SessionGuard
 from escalq.state.detail import DetailState
 from escalq.state.metrics import MetricsState
 from escalq.state.oncall import OncallState
+from escalq.state.policies import PoliciesState
 from escalq.state.queue import QueueState
 
 try:
@@ -57,6 +58,12 @@ app.add_page(
     route=audit.ROUTE,
     title="Audit log · escalq",
     on_load=AuditState.load,
+)
+app.add_page(
+    policies.policies_page,
+    route=policies.ROUTE,
+    title="Policies · escalq",
+    on_load=PoliciesState.load,
 )
 app.add_page(
     account.account_page,

@@ -11,6 +11,7 @@ from sqlmodel import Session
 from escalq.clock import utc_now
 from escalq.models import Agent, Escalation, Priority, Reviewer, Role
 from escalq.schemas.escalation import EscalationCreate
+from escalq.schemas.policy import PolicyDocument
 from escalq.services import escalations, people, policies
 from escalq.services.outbound import Outbound, configured
 from escalq.services.secrets import hash_password
@@ -167,3 +168,11 @@ def use_policy(session: Session, document: dict[str, Any], *, now: datetime | No
     policies.activate(session=session, number=row.number, by=None, approval_required=False, now=at)
     session.commit()
     return row.number
+
+
+def make_active_policy(session: Session, changes: dict[str, dict[str, Any]]) -> int:
+    """A new policy version, the defaults with `changes` by section, proposed and activated by an admin."""
+    document = PolicyDocument().model_dump(mode="json")
+    for section, values in changes.items():
+        document[section].update(values)
+    return use_policy(session, document)

@@ -519,3 +519,75 @@ def test_policy_test_replays_recent_evaluations_and_signal_files(escalq, session
         escalq("policy", "test", "2", "--file", str(signals), **env), "line 1 is not a signal set"
     )
     assert_clean_error(escalq("policy", "test", "9", **env), "no policy version 9")
+
+
+def test_policy_propose_approve_and_activate_as_named_admins(escalq, session):
+    make_reviewer(session, "ada@example.com", role=Role.admin)
+    make_reviewer(session, "bob@example.com", role=Role.admin)
+    document = PolicyDocument().model_dump(mode="json")
+    document["timeouts"]["medium_action"] = "oncall"
+    document["expiry"]["low_fallback"] = "deny"
+    env = {"PYTHONPATH": os.getcwd(), "ESCALQ_POLICY_APPROVAL": "1"}
+
+    proposed = escalq(
+        "policy", "propose", "-", "--comment", "on-call for medium", "--as", "ada@example.com", "--json",
+        stdin=json.dumps(document), **env,
+    )  # fmt: skip
+    text = escalq(
+        "policy", "propose", "-", "--comment", "again", "--as", "ada@example.com", stdin="{}", **env
+    )
+    unapproved = escalq("policy", "activate", "2", "--as", "bob@example.com", **env)
+    own = escalq("policy", "approve", "2", "--as", "ada@example.com", **env)
+    approved = json_of(escalq("policy", "approve", "2", "--as", "bob@example.com", "--json", **env))
+    activated = json_of(escalq("policy", "activate", "2", "--as", "bob@example.com", "--json", **env))
+
+    assert json_of(proposed) == {
+        "number": 2,
+        "active": 1,
+        "diff": [
+            {"path": "timeouts.medium_action", "before": "managers", "after": "oncall"},
+            {"path": "expiry.low_fallback", "before": None, "after": "deny"},
+        ],
+    }
+    assert text.returncode == 0, text.stderr
+    assert text.stdout == "policy v3 proposed (not active); against the active v1:\nno changes\n"
+    assert_clean_error(unapproved, "policy v2 is not approved")
+    assert_clean_error(own, "proposed by you")
+    assert (approved["number"], approved["approved"], approved["author"]) == (2, True, "Ada")
+    assert activated["previous"] == 1 and len(activated["diff"]) == 2
+    events = session.exec(
+        select(SecurityEvent.action, SecurityEvent.actor_name).where(SecurityEvent.subject == "policy v2")
+    ).all()
+    assert sorted(events) == [
+        ("policy_activated", "Bob"),
+        ("policy_approved", "Bob"),
+        ("policy_proposed", "Ada"),
+    ]
+
+
+def test_policy_propose_names_every_bad_field_and_creates_nothing(escalq, session, tmp_path):
+    make_reviewer(session, "ada@example.com", role=Role.admin)
+    bad = tmp_path / "bad.json"
+    bad.write_text(
+        json.dumps({"loops": {"similarity": 150}, "timeouts": {"urgent_action": "page"}, "typo": 1})
+    )
+    env = {"PYTHONPATH": os.getcwd()}
+
+    refused = escalq("policy", "propose", str(bad), "--comment", "x", "--as", "ada@example.com", **env)
+    not_json = escalq("policy", "propose", "-", "--comment", "x", "--as", "ada@example.com", stdin="{", **env)
+
+    assert_clean_error(refused, "timeouts.urgent_action", "loops.similarity", "typo")
+    assert_clean_error(not_json, "is not JSON")
+    listed = json_of(escalq("policy", "list", "--json", **env))["versions"]
+    assert [v["number"] for v in listed] == [1]
+
+
+def test_policy_as_must_name_an_admin(escalq, session):
+    make_reviewer(session, "max@example.com", role=Role.manager)
+    env = {"PYTHONPATH": os.getcwd()}
+
+    manager = escalq("policy", "propose", "-", "--comment", "x", "--as", "max@example.com", stdin="{}", **env)
+    nobody = escalq("policy", "activate", "1", "--as", "who@example.com", **env)
+
+    assert_clean_error(manager, "--as max@example.com: Max is not an active admin")
+    assert_clean_error(nobody, "no reviewer with email 'who@example.com'")

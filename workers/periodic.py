@@ -12,12 +12,12 @@ log = logging.getLogger(__name__)
 
 
 def check_timeouts() -> dict[str, int]:
-    """Apply the priority timeout rules; the notifications they record are queued with them."""
+    """Apply the active policy's timeout rules; the notifications they record are queued with them."""
     with new_session() as session:
         policy = policies.current(session)
         report = timeouts.apply(
             session=session,
-            limits=policies.thresholds(policy.document),
+            rules=timeouts.rules(policy.document),
             channels=policies.outbound(configured(), policy).channels,
             now=utc_now(),
         )
@@ -28,7 +28,8 @@ def check_timeouts() -> dict[str, int]:
 def expire() -> int:
     """Expire the escalations nobody claimed in time; the webhooks telling their agents go with them."""
     with new_session() as session:
-        expired = expiry.expire_due(session=session, now=utc_now())
+        fallbacks = policies.fallbacks(policies.current(session).document)
+        expired = expiry.expire_due(session=session, fallbacks=fallbacks, now=utc_now())
         pipeline.commit(session)
     if expired:
         log.info("expired %d escalation(s)", len(expired))

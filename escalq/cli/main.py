@@ -12,7 +12,7 @@ from escalq.clock import utc_now
 from escalq.config import get_settings
 from escalq.db import session_scope
 from escalq.models import Role
-from escalq.services import admin, agent_secrets, demo, people, vault
+from escalq.services import admin, agent_secrets, demo, people, policies, vault
 
 
 @click.group()
@@ -90,8 +90,8 @@ def agent_rotate_secret(name: str, overlap_hours: float | None, as_json: bool) -
 @domain_errors
 def agent_limits(name: str, per_minute: int | None, per_day: int | None, as_json: bool) -> None:
     """Show agent NAME's rate limit and daily budget, or give it its own (left out: unchanged)."""
-    settings = get_settings()
     with session_scope() as session:
+        defaults = policies.current(session).document.agent_limits
         found = people.agent_named(session=session, name=name)
         if per_minute is not None or per_day is not None:
             found = admin.set_agent_limits(
@@ -104,8 +104,8 @@ def agent_limits(name: str, per_minute: int | None, per_day: int | None, as_json
             )
         record = {
             "name": found.name,
-            "per_minute": found.rate_per_minute or settings.agent_rate_per_minute,
-            "per_day": found.daily_budget or settings.agent_daily_budget,
+            "per_minute": found.rate_per_minute or defaults.rate_per_minute,
+            "per_day": found.daily_budget or defaults.daily_budget,
             "per_minute_is_default": found.rate_per_minute is None,
             "per_day_is_default": found.daily_budget is None,
         }

@@ -1,22 +1,24 @@
-"""`escalq policy list|show|diff|activate|test`: the policy versions from the command line.
+"""`escalq policy list|show|diff|propose|approve|activate|test`: the policy versions from the command line.
 
-Activation here has no signed-in admin: the audit log names escalq as the actor.
+`--as EMAIL` names the admin the audit log records; activation without it names escalq as the actor.
 """
 
 import json
 from dataclasses import asdict
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import click
+from sqlmodel import Session
 
 from escalq.cli.output import domain_errors, emit, json_option
 from escalq.clock import utc_now
 from escalq.config import get_settings
-from escalq.models import PolicyVersion
+from escalq.models import PolicyVersion, Reviewer, Role
 from escalq.pipeline import unit_of_work
-from escalq.services import policies
+from escalq.services import people, policies
+from escalq.services.errors import Forbidden
 
 
 def _row(row: PolicyVersion) -> dict[str, Any]:
@@ -28,6 +30,14 @@ def _row(row: PolicyVersion) -> dict[str, Any]:
         "comment": row.comment,
         "approved": row.approved_at is not None,
     }
+
+
+def _admin(session: Session, email: str) -> Reviewer:
+    """The admin `--as` names; anyone else is refused here, before the service says why in general."""
+    reviewer = people.find_reviewer(session=session, email=email)
+    if reviewer.role != Role.admin or reviewer.disabled_at is not None:
+        raise Forbidden(f"--as {email}: {reviewer.display_name} is not an active admin")
+    return reviewer
 
 
 @click.group("policy")
@@ -75,18 +85,61 @@ def policy_diff(before: int, after: int, as_json: bool) -> None:
     emit(as_json, {"diff": [c.as_json() for c in changes]}, "\n".join(map(str, changes)) or "no changes")
 
 
-@policy.command("activate")
-@click.argument("number", type=int)
+@policy.command("propose")
+@click.argument("file", type=click.File("r"))
+@click.option("--comment", required=True, help="Why this version.")
+@click.option("--as", "as_email", required=True, metavar="EMAIL", help="The admin proposing it.")
 @json_option
 @domain_errors
-def policy_activate(number: int, as_json: bool) -> None:
+def policy_propose(file: IO[str], comment: str, as_email: str, as_json: bool) -> None:
+    """A new, inactive version from the JSON document in FILE (- for stdin); prints its diff to the active."""
+    document = policies.from_text(file.read())
+    with unit_of_work() as session:
+        active = policies.current(session)
+        row = policies.propose(
+            session=session,
+            document=document,
+            author=_admin(session, as_email),
+            comment=comment,
+            now=utc_now(),
+        )
+        number = row.number
+        changes = policies.diff(active.document, policies.as_policy(row).document)
+    text = f"policy v{number} proposed (not active); against the active v{active.number}:\n" + (
+        "\n".join(map(str, changes)) or "no changes"
+    )
+    record = {"number": number, "active": active.number, "diff": [c.as_json() for c in changes]}
+    emit(as_json, record, text)
+
+
+@policy.command("approve")
+@click.argument("number", type=int)
+@click.option(
+    "--as", "as_email", required=True, metavar="EMAIL", help="The approving admin (not the author)."
+)
+@json_option
+@domain_errors
+def policy_approve(number: int, as_email: str, as_json: bool) -> None:
+    """Approve version NUMBER, so it may be activated when approval is required."""
+    with unit_of_work() as session:
+        row = policies.approve(session=session, number=number, by=_admin(session, as_email), now=utc_now())
+        record = _row(row)
+    emit(as_json, record, f"policy v{number} approved")
+
+
+@policy.command("activate")
+@click.argument("number", type=int)
+@click.option("--as", "as_email", metavar="EMAIL", help="The admin activating it (default: escalq).")
+@json_option
+@domain_errors
+def policy_activate(number: int, as_email: str | None, as_json: bool) -> None:
     """Make version NUMBER the active one (an earlier one: a rollback); prints the diff."""
     with unit_of_work() as session:
         policies.current(session)
         done = policies.activate(
             session=session,
             number=number,
-            by=None,
+            by=None if as_email is None else _admin(session, as_email),
             approval_required=get_settings().policy_approval,
             now=utc_now(),
         )

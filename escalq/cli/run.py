@@ -16,7 +16,7 @@ from escalq.cli.servers import Servers, ServerUnavailable, embedded_forced, reso
 from escalq.clock import utc_now
 from escalq.config import get_settings
 from escalq.db import get_engine, session_scope
-from escalq.services import demo, timeouts, vault
+from escalq.services import demo, policies, vault
 
 APP_URL = "http://localhost:3000"
 DEV_API_DOCS_URL = "http://localhost:8000/api/docs"  # the development backend listens on a port of its own
@@ -126,7 +126,8 @@ def seed_demo() -> None:
 def refresh_metrics() -> None:
     """Recompute the cached metrics now: figures kept from before the seed would hide it for minutes."""
     with session_scope() as session:
-        metrics_cache.refresh_presets(session=session, sla=timeouts.thresholds(get_settings()), now=utc_now())
+        sla = policies.thresholds(policies.current(session).document)
+        metrics_cache.refresh_presets(session=session, sla=sla, now=utc_now())
 
 
 def provide_secret_key() -> None:

@@ -35,6 +35,7 @@ def nav_bar(
             rx.link("Queue", href="/"),
             rx.cond(is_manager, rx.link("Metrics", href="/metrics", id="nav-metrics")),
             rx.cond(is_manager, rx.link("Audit log", href="/audit", id="nav-audit")),
+            rx.cond(is_manager, rx.link("Policies", href="/policies", id="nav-policies")),
             rx.cond(is_admin, rx.link("Admin", href="/admin", id="nav-admin")),
             rx.spacer(),
             _on_call(on_call),

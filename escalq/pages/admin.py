@@ -288,7 +288,7 @@ def _rotate_secret(row: rx.Var[AgentRow]) -> rx.Component:
 
 
 def _limits(row: rx.Var[AgentRow]) -> rx.Component:
-    """The agent's own rate limit and daily budget; empty fields fall back to the settings'."""
+    """The agent's own rate limit and daily budget; empty fields fall back to the active policy's."""
     return rx.form(
         rx.hstack(
             rx.input(type="hidden", name="agent_id", value=row.id),

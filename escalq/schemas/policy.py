@@ -1,30 +1,58 @@
 """A policy document: every threshold that decides how escalations behave, as one validated value."""
 
+from enum import StrEnum
+from typing import Annotated
+
 from pydantic import BaseModel, ConfigDict, Field
 
 from escalq.config import Settings
 from escalq.schemas.gate import Gate
+from escalq.schemas.inputs import NonBlank
 
 
 class _Section(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
-class Timeouts(_Section):
-    """Minutes an escalation may wait unclaimed before its priority's rule fires (and its SLA)."""
+class TimeoutAction(StrEnum):
+    """What a priority's timeout does when it fires."""
 
-    urgent_oncall_after_min: float = Field(60, gt=0, description="Urgent: tell on-call")
-    high_bump_after_min: float = Field(240, gt=0, description="High: sort it as urgent")
-    medium_managers_after_min: float = Field(1440, gt=0, description="Medium: tell the managers")
+    oncall = "oncall"  # tell whoever is on call
+    bump = "bump"  # sort it with the urgent ones
+    managers = "managers"  # tell the managers
+    none = "none"  # nothing: the minutes remain its SLA
+
+
+class Timeouts(_Section):
+    """Minutes an escalation may wait unclaimed before its priority's action fires (and its SLA).
+
+    The minutes' names say the default action; `*_action` may choose another.
+    """
+
+    urgent_oncall_after_min: float = Field(60, gt=0, description="Urgent: minutes before its action")
+    high_bump_after_min: float = Field(240, gt=0, description="High: minutes before its action")
+    medium_managers_after_min: float = Field(1440, gt=0, description="Medium: minutes before its action")
+    urgent_action: TimeoutAction = TimeoutAction.oncall
+    high_action: TimeoutAction = TimeoutAction.bump
+    medium_action: TimeoutAction = TimeoutAction.managers
+
+
+# What the agent is told to do when an escalation that named no fallback of its own expires.
+Fallback = Annotated[str, Field(max_length=64), NonBlank()] | None
 
 
 class Expiry(_Section):
-    """Minutes unclaimed before an escalation expires (the agent then uses its fallback)."""
+    """Minutes unclaimed before an escalation expires, and the fallback (`deny`, `proceed`, a sentence) the
+    agent is told to use when it gave none (none: the webhook's `fallback` stays null)."""
 
     urgent_after_min: float = Field(240, gt=0)
     high_after_min: float = Field(1440, gt=0)
     medium_after_min: float = Field(4320, gt=0)
     low_after_min: float = Field(10080, gt=0)
+    urgent_fallback: Fallback = None
+    high_fallback: Fallback = None
+    medium_fallback: Fallback = None
+    low_fallback: Fallback = None
 
 
 class Notifications(_Section):

@@ -1,22 +1,27 @@
 """Expiry: past its deadline and still unclaimed, an escalation expires and its agent uses its fallback."""
 
 import uuid
+from collections.abc import Mapping
 from datetime import datetime
 
 from sqlalchemy import update
 from sqlmodel import Session, col, select
 
-from escalq.models import Escalation, Status
+from escalq.models import Escalation, Priority, Status
 from escalq.services import webhooks
 from escalq.services.audit import record_event
 
 UNCLAIMED = (Status.pending, Status.assigned)
 
 
-def expire_due(*, session: Session, now: datetime) -> list[uuid.UUID]:
+def expire_due(
+    *, session: Session, fallbacks: Mapping[Priority, str | None], now: datetime
+) -> list[uuid.UUID]:
     """Expire every unclaimed escalation whose deadline has passed, audit it and queue its webhook.
 
-    An expiry is not a decision: resolution and resolved_by stay empty. One UPDATE takes the rows
+    An escalation without a fallback of its own gets its priority's from `fallbacks` (the active policy's),
+    so the webhook and the API tell the agent the same. An expiry is not a decision: resolution and
+    resolved_by stay empty. One UPDATE takes the rows
     (locked in id order, re-checked after any concurrent change), so two schedulers expire each once.
     """
     due = (
@@ -37,6 +42,9 @@ def expire_due(*, session: Session, now: datetime) -> list[uuid.UUID]:
         statement, execution_options={"populate_existing": True, "synchronize_session": False}
     )
     for escalation, previous in rows.all():
+        source = "agent" if escalation.fallback is not None else None
+        if source is None and fallbacks.get(escalation.priority) is not None:
+            escalation.fallback, source = fallbacks[escalation.priority], "policy"
         record_event(
             session=session,
             escalation=escalation,
@@ -44,7 +52,11 @@ def expire_due(*, session: Session, now: datetime) -> list[uuid.UUID]:
             from_status=Status(previous),
             actor=None,
             now=now,
-            details={"fallback": escalation.fallback, "expires_at": _iso(escalation.expires_at)},
+            details={
+                "fallback": escalation.fallback,
+                "fallback_from": source,
+                "expires_at": _iso(escalation.expires_at),
+            },
         )
         webhooks.queue(
             session=session, escalation=escalation, body=webhooks.expired_body(escalation=escalation), now=now

@@ -28,8 +28,9 @@ MANAGER_TIMEOUT = "manager_timeout"
 _HEADLINES = {
     URGENT_CREATED: "Urgent escalation",
     NO_REVIEWER: "Escalation waiting: no reviewer is in the pool",
-    ONCALL_TIMEOUT: "Urgent escalation unclaimed for over an hour",
-    MANAGER_TIMEOUT: "Medium escalation unclaimed for over a day",
+    # The policy decides which priority's timeout asks whom, and after how long.
+    ONCALL_TIMEOUT: "{priority} escalation unclaimed past its timeout",
+    MANAGER_TIMEOUT: "{priority} escalation unclaimed past its timeout (for the managers)",
 }
 
 
@@ -126,7 +127,7 @@ def message(*, session: Session, escalation: Escalation, kind: str, public_url: 
     # Mask before shortening: a secret cut in half by the excerpt would no longer be recognised.
     short = shorten(masking.mask(escalation.issue_description), 300)
     context = shorten(masking.mask(json.dumps(escalation.context_data, ensure_ascii=False)), 500)
-    headline = _HEADLINES.get(kind, "Escalation")
+    headline = _HEADLINES.get(kind, "Escalation").format(priority=escalation.priority.value.capitalize())
     subject = f"[escalq] {headline}: {shorten(short, 80)}"
     text = (
         f"{headline}\n"

@@ -2,9 +2,9 @@
 
 import uuid
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
+from datetime import datetime
 from enum import StrEnum
 
 from sqlalchemy import update
@@ -22,7 +22,6 @@ ALERT_DESCRIPTION = 120
 UNCLAIMED = (Status.pending, Status.assigned)
 # What each priority's timeout rule does when it fires (escalq.services.timeouts), as the countdown says it.
 RULE_LABELS = {"oncall_notified": "to on-call", "bumped": "bumped", "managers_notified": "to managers"}
-_RULES = {rule.priority: rule for rule in timeouts.RULES}
 
 
 class Scope(StrEnum):
@@ -51,7 +50,7 @@ def page(
     order: Order,
     limit: int,
     cursor: str | None,
-    stale_after: dict[Priority, timedelta],
+    rules: Mapping[Priority, timeouts.Rule],
     now: datetime,
 ) -> QueuePage:
     """The viewer's page of the queue with the total that matches."""
@@ -64,7 +63,7 @@ def page(
         order=order,
         limit=limit,
         cursor=cursor,
-        stale_after=stale_after,
+        rules=rules,
         now=now,
     )
     return shown_to(found, viewer=viewer)
@@ -80,7 +79,7 @@ def window(
     order: Order,
     limit: int,
     cursor: str | None,
-    stale_after: dict[Priority, timedelta],
+    rules: Mapping[Priority, timeouts.Rule],
     now: datetime,
 ) -> Window:
     """The page `viewer` sees, unmarked: the same for every reviewer but in scope mine (listing narrows
@@ -101,7 +100,7 @@ def window(
     )
     names = _names(session=session, ids={e.assigned_to for e in escalations if e.assigned_to})
     return Window(
-        rows=[_row(escalation, names=names, stale_after=stale_after, now=now) for escalation in escalations],
+        rows=[_row(escalation, names=names, rules=rules, now=now) for escalation in escalations],
         holders=[escalation.assigned_to for escalation in escalations],
         next_cursor=next_cursor,
         total=count(session=session, principal=principal, filters=filters),
@@ -141,21 +140,22 @@ class Deadline:
     counted_from: datetime
 
 
-def next_deadline(escalation: Escalation, *, stale_after: dict[Priority, timedelta]) -> Deadline | None:
-    """Its priority's timeout rule until that has fired, then its expiry; None once claimed or done.
+def next_deadline(escalation: Escalation, *, rules: Mapping[Priority, timeouts.Rule]) -> Deadline | None:
+    """Its priority's timeout action until that has fired, then its expiry; None once claimed or done.
 
     A rule past due that the scheduler has not yet applied is still the deadline (breached); once applied,
     the expiry comes next, and without one the breached rule stays.
     """
     if escalation.status not in UNCLAIMED:
         return None
-    rule, threshold = _RULES.get(escalation.priority), stale_after.get(escalation.priority)
-    fired = rule is not None and getattr(escalation, rule.marker) is not None
-    if escalation.expires_at is not None and (rule is None or threshold is None or fired):
+    rule = rules.get(escalation.priority)
+    action = rule.action if rule is not None else None
+    fired = action is not None and getattr(escalation, action.marker) is not None
+    if escalation.expires_at is not None and (action is None or fired):
         return Deadline("expires", escalation.expires_at, escalation.created_at)
-    if rule is None or threshold is None:
+    if rule is None or action is None:
         return None
-    return Deadline(RULE_LABELS[rule.action], escalation.created_at + threshold, escalation.created_at)
+    return Deadline(RULE_LABELS[action.event], escalation.created_at + rule.after, escalation.created_at)
 
 
 def urgent_waiting(*, session: Session) -> dict[uuid.UUID, list[UrgentAlert]]:
@@ -183,22 +183,20 @@ def remember_my_work(*, session: Session, reviewer_id: uuid.UUID, on: bool) -> N
     session.execute(update(Reviewer).where(col(Reviewer.id) == reviewer_id).values(opens_my_work=on))
 
 
-def is_stale(escalation: Escalation, *, stale_after: dict[Priority, timedelta], now: datetime) -> bool:
-    """Unclaimed past its priority's timeout."""
-    threshold = stale_after.get(escalation.priority)
-    return (
-        escalation.status in UNCLAIMED and threshold is not None and now - escalation.created_at > threshold
-    )
+def is_stale(escalation: Escalation, *, rules: Mapping[Priority, timeouts.Rule], now: datetime) -> bool:
+    """Unclaimed past its priority's timeout (its SLA, whatever the action)."""
+    rule = rules.get(escalation.priority)
+    return escalation.status in UNCLAIMED and rule is not None and now - escalation.created_at > rule.after
 
 
 def _row(
     escalation: Escalation,
     *,
     names: dict[uuid.UUID, str],
-    stale_after: dict[Priority, timedelta],
+    rules: Mapping[Priority, timeouts.Rule],
     now: datetime,
 ) -> QueueRow:
-    deadline = next_deadline(escalation, stale_after=stale_after)
+    deadline = next_deadline(escalation, rules=rules)
     return QueueRow(
         id=str(escalation.id),
         priority=escalation.priority.value,
@@ -210,7 +208,7 @@ def _row(
         assignee=names.get(escalation.assigned_to, "") if escalation.assigned_to else "",
         mine=False,
         created_at=escalation.created_at.isoformat(),
-        stale=is_stale(escalation, stale_after=stale_after, now=now),
+        stale=is_stale(escalation, rules=rules, now=now),
         oncall_notified=escalation.oncall_notified_at is not None,
         repeat_count=escalation.repeat_count,
         loop_suspected=escalation.loop_suspected,

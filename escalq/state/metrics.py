@@ -6,13 +6,13 @@ from typing import ClassVar
 
 import plotly.graph_objects as go
 import reflex as rx
+from sqlmodel import Session
 
 from escalq import charts, metrics_cache
 from escalq.clock import utc_now
-from escalq.config import get_settings
 from escalq.models import Role
 from escalq.schemas.metrics import Metrics, Precision, PrecisionRow, RulePrecision
-from escalq.services import metrics, queue, timeouts
+from escalq.services import metrics, policies, queue
 from escalq.services.errors import DomainError
 from escalq.state.base import AuthState, in_session
 
@@ -98,14 +98,15 @@ class MetricsState(AuthState):
         except DomainError as error:
             self.error = error.message
             return
-        sla = timeouts.thresholds(get_settings())
+        preset = self.preset
+
+        def read(session: Session) -> tuple[Metrics, list[str]]:
+            sla = policies.thresholds(policies.current(session).document)
+            found = metrics_cache.figures(session=session, preset=preset, query=query, sla=sla, now=now)
+            return found, queue.agent_names(session=session)
+
         try:
-            found, self.agents = await in_session(
-                lambda s: (
-                    metrics_cache.figures(session=s, preset=self.preset, query=query, sla=sla, now=now),
-                    queue.agent_names(session=s),
-                )
-            )
+            found, self.agents = await in_session(read)
         except DomainError as error:
             self.error = error.message
             return

@@ -9,10 +9,9 @@ from reflex.event import EventSpec
 from sqlmodel import Session
 
 from escalq.clock import utc_now
-from escalq.config import get_settings
 from escalq.models import OPEN_STATUSES, Priority, Status
 from escalq.schemas.queue import QueueRow, UrgentAlert
-from escalq.services import limits, queue, timeouts
+from escalq.services import limits, policies, queue, timeouts
 from escalq.services.listing import EscalationFilter, Order, SortKey
 from escalq.state import live, reads
 from escalq.state.actions import EscalationActions
@@ -105,7 +104,6 @@ class QueueState(EscalationActions):
         reviewer = await self.current_reviewer()
         if reviewer is None:
             return
-        settings = get_settings()
         filters, cursor = self._filters(), (self.cursors[-1] if self.cursors else None)
         sort, order, scope = SortKey(self.sort), Order(self.order), queue.Scope(self.scope)
 
@@ -119,7 +117,7 @@ class QueueState(EscalationActions):
                 order=order,
                 limit=PAGE_SIZE,
                 cursor=cursor,
-                stale_after=timeouts.thresholds(settings),
+                rules=timeouts.rules(policies.current(session).document),
                 now=utc_now(),
             )
             agents = queue.agent_names(session=session)

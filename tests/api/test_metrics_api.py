@@ -6,10 +6,10 @@ import pytest
 from pydantic import TypeAdapter
 
 from escalq.clock import utc_now
-from escalq.config import get_settings
 from escalq.models import Escalation, Priority, Role, Status, Task, TaskKind, TaskStatus
 from escalq.schemas.metrics import Metrics
-from escalq.services import metrics, timeouts
+from escalq.schemas.policy import PolicyDocument
+from escalq.services import metrics, policies
 from tests.factories import make_agent, make_reviewer
 
 URL = "/api/metrics"
@@ -90,7 +90,9 @@ def test_managers_and_admins_get_the_services_figures(client, session, keys, dat
     assert response.status_code == 200, response.text
     now = utc_now()
     query = metrics.query_for(preset="custom", start=T0, end=T0 + timedelta(days=1), agent=None, now=now)
-    expected = metrics.compute(session=session, query=query, sla=timeouts.thresholds(get_settings()), now=now)
+    expected = metrics.compute(
+        session=session, query=query, sla=policies.thresholds(PolicyDocument()), now=now
+    )
     assert as_metrics.validate_json(response.content) == expected
 
 

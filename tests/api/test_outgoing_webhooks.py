@@ -44,7 +44,7 @@ def test_the_bodies_sent_are_the_documented_ones(session):
     )
 
     late = make_escalation(session, agent.agent, now=utc_now().replace(year=2020))
-    expiry.expire_due(session=session, now=utc_now())
+    expiry.expire_due(session=session, fallbacks={}, now=utc_now())
     session.refresh(late)
     if late.expired_at is None:
         pytest.fail("the old escalation did not expire")

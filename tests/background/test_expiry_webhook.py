@@ -7,7 +7,7 @@ from escalq.clock import utc_now
 from escalq.models import Escalation, Status, TaskKind, TaskStatus
 from escalq.services import expiry, webhooks
 from tests.background.helpers import drain, make_outbound, run_once, tasks_of
-from tests.factories import make_agent, make_escalation
+from tests.factories import make_active_policy, make_agent, make_escalation
 
 MINUTE = timedelta(minutes=1)
 
@@ -26,7 +26,7 @@ def due(session, receiver, *, at: datetime, fallback: str | None = "reject", con
 
 def test_the_agent_gets_a_signed_expiry_with_its_fallback(session, webhook_receiver, clock):
     escalation = due(session, webhook_receiver, at=clock(), context={"order": "A-17"})
-    assert expiry.expire_due(session=session, now=clock()) == [escalation.id]
+    assert expiry.expire_due(session=session, fallbacks={}, now=clock()) == [escalation.id]
     session.commit()
     (task,) = tasks_of(session, escalation.id, TaskKind.webhook)
 
@@ -67,3 +67,16 @@ def test_the_periodic_job_expires_once_and_the_worker_delivers(session, queue_re
     assert workers.periodic.expire() == 0
     drain(queue_redis)
     assert len(webhook_receiver.requests) == 1
+
+
+def test_the_agent_is_told_the_active_policys_fallback(session, queue_redis, webhook_receiver):
+    escalation = due(session, webhook_receiver, at=utc_now(), fallback=None)
+    make_active_policy(session, {"expiry": {"medium_fallback": "Refuse and tell the customer we will call"}})
+
+    assert workers.periodic.expire() == 1
+    drain(queue_redis)
+
+    (request,) = webhook_receiver.requests
+    assert request.json()["fallback"] == "Refuse and tell the customer we will call"
+    session.expire_all()
+    assert session.get(Escalation, escalation.id).fallback == "Refuse and tell the customer we will call"

@@ -6,16 +6,20 @@ from sqlmodel import col, select
 
 import workers.periodic
 from escalq.clock import utc_now
-from escalq.config import Settings
 from escalq.models import ActorKind, Escalation, EscalationEvent, Notification, Priority, Role
+from escalq.schemas.policy import PolicyDocument, TimeoutAction
 from escalq.services import escalations, notifications, timeouts
 from tests.background.helpers import SLACK_PATH, channels, drain
 from tests.concurrency import at_once
-from tests.factories import make_agent, make_escalation, make_on_call_reviewer, make_reviewer
-
-LIMITS = timeouts.thresholds(
-    Settings(urgent_oncall_after_min=60, high_bump_after_min=240, medium_managers_after_min=1440)
+from tests.factories import (
+    make_active_policy,
+    make_agent,
+    make_escalation,
+    make_on_call_reviewer,
+    make_reviewer,
 )
+
+RULES = timeouts.rules(PolicyDocument())  # an hour, 4 hours and a day
 MINUTE = timedelta(minutes=1)
 
 
@@ -52,7 +56,7 @@ def stale_world(session, now):
 
 def apply(session, slack_receiver, smtp_inbox, now):
     report = timeouts.apply(
-        session=session, limits=LIMITS, channels=channels(slack=slack_receiver, inbox=smtp_inbox), now=now
+        session=session, rules=RULES, channels=channels(slack=slack_receiver, inbox=smtp_inbox), now=now
     )
     session.commit()
     return report
@@ -138,19 +142,6 @@ def test_two_concurrent_runs_fire_each_rule_once(session, now, slack_receiver, s
     assert_fired_once(session, world, now)
 
 
-def test_thresholds_follow_the_settings():
-    limits = timeouts.thresholds(
-        Settings(urgent_oncall_after_min=5, high_bump_after_min=10, medium_managers_after_min=15)
-    )
-
-    assert limits == {
-        Priority.urgent: timedelta(minutes=5),
-        Priority.high: timedelta(minutes=10),
-        Priority.medium: timedelta(minutes=15),
-    }
-    assert timeouts.thresholds(Settings()) == LIMITS
-
-
 def test_the_periodic_job_applies_the_rules_and_queues_the_notices(
     session, env, queue_redis, slack_receiver, smtp_inbox
 ):
@@ -169,8 +160,48 @@ def test_the_periodic_job_applies_the_rules_and_queues_the_notices(
     assert queue.failed_job_registry.count == 0
     assert fresh(session, stale).oncall_notified_at is not None
     assert [m["To"] for m in smtp_inbox.messages] == ["zoe@example.com"]
-    assert "unclaimed for over an hour" in smtp_inbox.messages[0]["Subject"]
+    assert "Urgent escalation unclaimed past its timeout" in smtp_inbox.messages[0]["Subject"]
     assert len(slack_receiver.requests) == 1
     assert workers.periodic.check_timeouts() == {"oncall_notified": 0, "bumped": 0, "managers_notified": 0}
     drain(queue_redis)
     assert (len(smtp_inbox.messages), len(slack_receiver.requests)) == (1, 1)
+
+
+def test_the_rules_follow_the_policy_document():
+    document = PolicyDocument.model_validate(
+        {"timeouts": {"urgent_oncall_after_min": 5, "urgent_action": "none", "medium_action": "oncall"}}
+    )
+
+    rules = timeouts.rules(document)
+
+    assert {p: (r.after, r.action) for p, r in rules.items()} == {
+        Priority.urgent: (timedelta(minutes=5), None),
+        Priority.high: (timedelta(minutes=240), timeouts.ACTIONS[TimeoutAction.bump]),
+        Priority.medium: (timedelta(minutes=1440), timeouts.ACTIONS[TimeoutAction.oncall]),
+    }
+    assert timeouts.rules(PolicyDocument()) == RULES
+
+
+def test_a_newly_activated_policy_changes_what_the_periodic_job_does(session, queue_redis, smtp_inbox, env):
+    agent = make_agent(session).agent
+    make_on_call_reviewer(session, "zoe@example.com")
+    make_reviewer(session, "boss@example.com", role=Role.manager, active=False)
+    urgent = make_escalation(session, agent, priority=Priority.urgent, now=utc_now() - 90 * MINUTE)
+    medium = make_escalation(session, agent, priority=Priority.medium, now=utc_now() - 90 * MINUTE)
+    env.set(ESCALQ_SMTP_HOST="127.0.0.1", ESCALQ_SMTP_PORT=str(smtp_inbox.port))
+    make_active_policy(
+        session,
+        {"timeouts": {"urgent_action": "none", "medium_managers_after_min": 60, "medium_action": "oncall"}},
+    )
+
+    assert workers.periodic.check_timeouts() == {"oncall_notified": 1, "bumped": 0, "managers_notified": 0}
+    drain(queue_redis)
+
+    assert fresh(session, urgent).oncall_notified_at is None, "urgent's action is none now"
+    assert fresh(session, medium).oncall_notified_at is not None
+    assert fresh(session, medium).managers_notified_at is None
+    assert [m["To"] for m in smtp_inbox.messages] == ["zoe@example.com"]
+    assert "Medium escalation unclaimed past its timeout" in smtp_inbox.messages[0]["Subject"]
+    (event,) = system_events(session, "oncall_notified")
+    assert event.escalation_id == medium.id
+    assert event.policy_version == 2

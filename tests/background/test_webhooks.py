@@ -5,9 +5,9 @@ from email.utils import format_datetime
 
 import pytest
 
-from escalq.config import get_settings
 from escalq.models import Priority, Status, TaskKind, TaskStatus
-from escalq.services import detail, metrics, outbox, queue, timeouts, webhooks
+from escalq.schemas.policy import PolicyDocument
+from escalq.services import detail, metrics, outbox, policies, queue, timeouts, webhooks
 from escalq.services.listing import EscalationFilter, Order, SortKey
 from tests.background.helpers import make_outbound, run_once, tasks_of
 from tests.background.receivers import Answer
@@ -222,7 +222,7 @@ def test_a_webhook_that_gives_up_marks_the_agent_not_told_until_redelivered(sess
     assert escalation.agent_not_told_at == clock()
     view = detail.view(session=session, escalation_id=escalation.id)
     assert (view.agent_not_told_at, view.resolution) == (clock().isoformat(), "approved")
-    sla = timeouts.thresholds(get_settings())
+    sla = policies.thresholds(PolicyDocument())
     (row,) = queue.page(
         session=session,
         viewer=reviewer,
@@ -232,7 +232,7 @@ def test_a_webhook_that_gives_up_marks_the_agent_not_told_until_redelivered(sess
         order=Order.desc,
         limit=10,
         cursor=None,
-        stale_after=sla,
+        rules=timeouts.rules(PolicyDocument()),
         now=clock(),
     ).rows
     assert row.agent_not_told

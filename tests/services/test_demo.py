@@ -23,7 +23,7 @@ from escalq.models import (
     TaskStatus,
     WebhookDelivery,
 )
-from escalq.services import demo, metrics, oncall, timeouts
+from escalq.services import demo, metrics, oncall, policies
 from escalq.services.secrets import verify_password
 
 NOW = datetime(2026, 11, 25, 15, 0, tzinfo=UTC)  # a Wednesday afternoon
@@ -143,7 +143,7 @@ def test_every_trail_is_in_order_and_matches_the_row(session, seeded):
 
 
 def test_breaches_fired_the_timeout_rules(session, seeded):
-    thresholds = timeouts.thresholds(get_settings())
+    thresholds = policies.thresholds(policies.current(session).document)
     for escalation in session.exec(select(Escalation).where(col(Escalation.bumped_at).is_not(None))):
         assert escalation.bumped_at - escalation.created_at >= thresholds[Priority.high]
         waited_until = escalation.claimed_at or escalation.expired_at or NOW
@@ -162,7 +162,7 @@ def test_on_call_rotation_with_an_override_covering_now(session, seeded):
 
 
 def test_every_metric_has_something_to_show(session, seeded):
-    sla = timeouts.thresholds(get_settings())
+    sla = policies.thresholds(policies.current(session).document)
     for preset in ("24h", "7d", "30d"):
         query = metrics.query_for(preset=preset, start=None, end=None, agent=None, now=NOW)
         found = metrics.compute(session=session, query=query, sla=sla, now=NOW)

@@ -77,7 +77,7 @@ def expiry_webhooks(session):
 
 
 def expire(session, now):
-    ids = expiry.expire_due(session=session, now=now)
+    ids = expiry.expire_due(session=session, fallbacks={}, now=now)
     session.commit()
     return ids
 
@@ -197,3 +197,23 @@ def test_expiry_is_never_counted_as_a_resolution(session, now):
     assert all(cell.count == 0 for cell in found.backlog), "expired is not waiting any more"
     resolved = select(EscalationEvent).where(col(EscalationEvent.action) == "resolved")
     assert session.exec(resolved).all() == []
+
+
+def test_the_policy_fallback_fills_in_for_escalations_without_their_own(session, now):
+    agent = make_agent(session).agent
+    own = opened(session, agent, due=now - SECOND, now=now, fallback="proceed")
+    bare = opened(session, agent, due=now - SECOND, now=now, fallback=None)
+    low = opened(session, agent, due=now - SECOND, now=now, fallback=None, priority=Priority.low)
+
+    expiry.expire_due(session=session, fallbacks={Priority.medium: "deny", Priority.low: None}, now=now)
+    session.commit()
+
+    assert [fresh(session, e).fallback for e in (own, bare, low)] == ["proceed", "deny", None]
+    events = {event.escalation_id: event.details for event in expired_events(session)}
+    assert [(events[e.id]["fallback"], events[e.id]["fallback_from"]) for e in (own, bare, low)] == [
+        ("proceed", "agent"),
+        ("deny", "policy"),
+        (None, None),
+    ]
+    bodies = {task.escalation_id: task.payload["body"] for task in expiry_webhooks(session)}
+    assert bodies[bare.id]["fallback"] == "deny"

@@ -2,10 +2,10 @@
 
 from datetime import timedelta
 
-from escalq.config import get_settings
 from escalq.models import Role, Warranted
 from escalq.schemas.metrics import RulePrecision, SampledReview
-from escalq.services import audit, escalations, metrics, timeouts
+from escalq.schemas.policy import PolicyDocument
+from escalq.services import audit, escalations, metrics, policies
 from tests.factories import make_agent, make_escalation, make_reviewer
 
 
@@ -49,7 +49,7 @@ def test_precision_per_agent_for_the_range_and_per_bucket(session, now):
     session.commit()
     query = metrics.MetricsQuery(start=now - timedelta(hours=3), end=now)
 
-    found = metrics.compute(session=session, query=query, sla=timeouts.thresholds(get_settings()), now=now)
+    found = metrics.compute(session=session, query=query, sla=policies.thresholds(PolicyDocument()), now=now)
 
     by_agent = {row.agent: row for row in found.precision_by_agent}
     assert (by_agent["careful"].judged, by_agent["careful"].warranted, by_agent["careful"].unsure) == (
@@ -79,7 +79,7 @@ def test_no_feedback_means_no_precision(session, now):
     session.commit()
     query = metrics.MetricsQuery(start=now - timedelta(hours=1), end=now + timedelta(hours=1))
 
-    found = metrics.compute(session=session, query=query, sla=timeouts.thresholds(get_settings()), now=now)
+    found = metrics.compute(session=session, query=query, sla=policies.thresholds(PolicyDocument()), now=now)
 
     assert (found.precision_by_agent, found.precision_over_time, found.precision_by_rule) == ([], [], [])
     assert found.sampled_review == SampledReview(sampled=0, judged=0, overturned=0, unsure=0, share=None)
@@ -110,7 +110,7 @@ def test_precision_per_rule_and_the_share_of_sampled_continues_overturned(sessio
     session.commit()
     query = metrics.MetricsQuery(start=now - timedelta(hours=1), end=now + timedelta(hours=1))
 
-    found = metrics.compute(session=session, query=query, sla=timeouts.thresholds(get_settings()), now=now)
+    found = metrics.compute(session=session, query=query, sla=policies.thresholds(PolicyDocument()), now=now)
 
     assert found.precision_by_rule == [
         RulePrecision(rule="low-confidence", judged=3, warranted=2, unsure=1, precision=2 / 3),

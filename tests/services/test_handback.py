@@ -246,7 +246,7 @@ def test_closed_escalations_take_no_more_context(session, agent, holder, now):
     expired = held(session, agent, holder, now, claim=False)
     expired.expires_at = now
     session.add(expired)
-    assert expiry.expire_due(session=session, now=now) == [expired.id]
+    assert expiry.expire_due(session=session, fallbacks={}, now=now) == [expired.id]
 
     for escalation in (resolved, expired):
         with pytest.raises(Conflict, match="only while it is open"):
@@ -296,7 +296,7 @@ def test_the_queue_shows_escalations_waiting_for_an_answer_as_open(session, agen
         order=Order.desc,
         limit=10,
         cursor=None,
-        stale_after={},
+        rules={},
         now=now,
     )
 

@@ -147,3 +147,37 @@ def test_the_policy_decides_limits_and_expiry_and_stamps_the_escalation(session,
         select(EscalationEvent.policy_version).where(EscalationEvent.escalation_id == escalation.id)
     ).all()
     assert stamped and set(stamped) == {2}
+
+
+def test_the_page_view_lists_versions_and_diffs_a_version_from_the_active(session, now):
+    author, second = admins(session)
+    policies.current(session, cache=fresh())
+    policies.propose(session=session, document=looser_loops(), author=author, comment="looser", now=now)
+    policies.activate(session=session, number=2, by=second, approval_required=False, now=now)
+
+    shown = policies.shown(session=session, number=1)
+
+    assert [(r.number, r.active, r.older, r.comment) for r in shown.versions] == [
+        (2, True, False, "looser"),
+        (1, False, True, "from the environment"),
+    ]
+    assert (shown.active, shown.number) == (2, 1)
+    assert shown.changes == ["loops.similarity: 80.0 -> 90.0"]
+    assert '"similarity": 90.0' in shown.text
+    assert policies.activation_changes(session=session, number=2) == []
+    assert policies.shown(session=session, number=None).number == 2
+
+
+def test_a_refused_document_gives_one_error_per_field():
+    with pytest.raises(Invalid) as refused:
+        policies.parse({"loops": {"similarity": 150}, "timeouts": {"high_action": "page"}, "extra": 1})
+    assert [e.path for e in policies.field_errors(refused.value)] == [
+        "timeouts.high_action",
+        "loops.similarity",
+        "extra",
+    ]
+    with pytest.raises(Invalid) as not_json:
+        policies.from_text("[1]")
+    assert [(e.path, e.message) for e in policies.field_errors(not_json.value)] == [
+        ("document", "the policy document must be a JSON object")
+    ]

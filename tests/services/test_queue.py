@@ -1,20 +1,17 @@
 from datetime import timedelta
 
 from escalq.models import Priority, Role, Status
+from escalq.schemas.policy import PolicyDocument
 from escalq.services import escalations, queue, timeouts
 from escalq.services.listing import EscalationFilter, Order, SortKey
 from escalq.services.notifications import Channels
 from tests.factories import make_agent, make_escalation, make_reviewer
 
 NO_CHANNELS = Channels(slack_webhook_url=None, smtp=None, timeout_s=1, public_url="http://localhost:3000")
-STALE_AFTER = {
-    Priority.urgent: timedelta(hours=1),
-    Priority.high: timedelta(hours=4),
-    Priority.medium: timedelta(hours=24),
-}
+RULES = timeouts.rules(PolicyDocument())  # 1 hour, 4 hours and a day
 
 
-def _page(session, viewer, now, *, scope=queue.Scope.all, filters=None, limit=50):
+def _page(session, viewer, now, *, scope=queue.Scope.all, filters=None, limit=50, rules=RULES):
     return queue.page(
         session=session,
         viewer=viewer,
@@ -24,7 +21,7 @@ def _page(session, viewer, now, *, scope=queue.Scope.all, filters=None, limit=50
         order=Order.desc,
         limit=limit,
         cursor=None,
-        stale_after=STALE_AFTER,
+        rules=rules,
         now=now,
     )
 
@@ -82,7 +79,7 @@ def test_a_bumped_high_sorts_with_the_urgent_ones(session, now):
     make_escalation(
         session, agent, priority=Priority.high, description="high, old", now=now - timedelta(hours=5)
     )
-    report = timeouts.apply(session=session, limits=STALE_AFTER, channels=NO_CHANNELS, now=now)
+    report = timeouts.apply(session=session, rules=RULES, channels=NO_CHANNELS, now=now)
     session.commit()
     assert len(report["bumped"]) == 1
     rows = _page(session, viewer, now, filters=EscalationFilter(statuses=[Status.assigned])).rows
@@ -108,6 +105,25 @@ def test_each_row_counts_down_to_its_priority_rule_then_to_its_expiry(session, n
     assert {r.deadline_from for r in rows.values()} == {opened.isoformat()}
 
 
+def test_the_countdowns_follow_the_policys_actions(session, now):
+    agent = make_agent(session).agent
+    viewer = make_reviewer(session).reviewer
+    opened = now - timedelta(minutes=10)
+    for priority in (Priority.urgent, Priority.medium):
+        made = make_escalation(session, agent, priority=priority, description=priority.value, now=opened)
+        made.expires_at = now + timedelta(hours=2)
+        session.add(made)
+    session.commit()
+    document = PolicyDocument.model_validate(
+        {"timeouts": {"urgent_action": "none", "medium_action": "oncall", "medium_managers_after_min": 30}}
+    )
+    rows = _page(session, viewer, now, rules=timeouts.rules(document)).rows
+    assert {r.description: (r.deadline_label, r.deadline_at) for r in rows} == {
+        "urgent": ("expires", (now + timedelta(hours=2)).isoformat()),
+        "medium": ("to on-call", (opened + timedelta(minutes=30)).isoformat()),
+    }
+
+
 def test_a_fired_rule_gives_way_to_the_expiry_and_a_claim_ends_the_countdown(session, now):
     agent = make_agent(session).agent
     viewer = make_reviewer(session).reviewer
@@ -117,7 +133,7 @@ def test_a_fired_rule_gives_way_to_the_expiry_and_a_claim_ends_the_countdown(ses
     overdue.expires_at = None
     session.add_all([late, overdue])
     session.commit()
-    timeouts.apply(session=session, limits=STALE_AFTER, channels=NO_CHANNELS, now=now)
+    timeouts.apply(session=session, rules=RULES, channels=NO_CHANNELS, now=now)
     session.commit()
     rows = {row.id: row for row in _page(session, viewer, now).rows}
     assert (rows[str(late.id)].deadline_label, rows[str(late.id)].deadline_at) == (

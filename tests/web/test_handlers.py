@@ -21,6 +21,7 @@ from escalq.state.detail import DetailState
 from escalq.state.login import LoginState
 from escalq.state.metrics import MetricsState
 from escalq.state.oncall import OncallState
+from escalq.state.policies import PoliciesState, PolicyEditState
 from escalq.state.queue import QueueState
 from tests.web.handlers import every_handler
 
@@ -52,6 +53,8 @@ ROLES = {
     OncallState: Role.admin,
     ContractState: Role.admin,
     AuditState: Role.manager,
+    PoliciesState: Role.manager,
+    PolicyEditState: Role.admin,
     AccountState: Role.reviewer,
 }
 

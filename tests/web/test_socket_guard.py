@@ -21,7 +21,8 @@ from escalq import pipeline
 from escalq.clock import utc_now
 from escalq.db import get_engine
 from escalq.models import Role
-from escalq.services import escalations, oncall, sessions
+from escalq.schemas.policy import PolicyDocument
+from escalq.services import escalations, oncall, policies, sessions
 from escalq.state.base import AuthState, is_public
 from tests.factories import PASSWORD, make_agent, make_escalation, make_resolved_escalation, make_reviewer
 from tests.web.handlers import Found, every_handler, found_named
@@ -57,6 +58,7 @@ def _plausible(world: dict[str, Any]) -> dict[str, Any]:
         "focus": "",
         "permission": "granted",
         "hours": "0",
+        "number": world["policy"],
         "form": {
             "email": "mallory@example.com",
             "display_name": "Mallory",
@@ -81,6 +83,8 @@ def _plausible(world: dict[str, Any]) -> dict[str, Any]:
             "action": "created",
             "since": "2026-11-01",
             "until": "2026-11-30",
+            "document": '{"loops": {"similarity": 1}}',
+            "comment": f"mallory {CANARY}",
         },
     }
 
@@ -139,8 +143,13 @@ def world(session: Session) -> dict[str, Any]:
         ends_at=now + timedelta(days=2),
         now=now,
     )
+    policies.current(session)
+    proposed = policies.propose(
+        session=session, document=PolicyDocument().model_dump(mode="json"), author=admin, comment="", now=now
+    )
     session.commit()
     return {
+        "policy": proposed.number,
         "agent": str(agent.id),
         "colleague": str(colleague.id),
         "pending": str(pending.id),
@@ -204,15 +213,27 @@ def test_a_plain_reviewer_is_refused_every_manager_and_admin_handler(world, tabs
         "ContractState",
         "MetricsState",
         "AuditState",
+        "PoliciesState",
+        "PolicyEditState",
     }
-    pages = {"MetricsState": "/metrics", "AuditState": "/audit"}
+    pages = {
+        "MetricsState": "/metrics",
+        "AuditState": "/audit",
+        "PoliciesState": "/policies",
+        "PolicyEditState": "/policies",
+    }
 
     for count, (found, payload) in enumerate(_probes(world, higher), start=2):
         page = pages.get(found.state.__name__, "/admin")
         tab.send(found.event_name, payload, page)
         tab.wait_for_redirects(count, what=f"{found.label} to refuse a reviewer")
 
-    assert set(tab.redirects()[1:]) == {"/?denied=admin", "/?denied=metrics", "/?denied=audit"}
+    assert set(tab.redirects()[1:]) == {
+        "/?denied=admin",
+        "/?denied=metrics",
+        "/?denied=audit",
+        "/?denied=policies",
+    }
     leaked = [
         word for word in (CANARY, "colleague@example.com", "billing-bot", "mallory") if word in tab.text()
     ]

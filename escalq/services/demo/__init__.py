@@ -14,10 +14,10 @@ from sqlmodel import Session, func, select
 from escalq.config import Settings, get_settings
 from escalq.integrations import email
 from escalq.models import Escalation, Reviewer, Role
-from escalq.services import assignment, notifications, oncall, timeouts
+from escalq.services import assignment, notifications, oncall, policies, timeouts
 from escalq.services.demo import bulk, history, stories
 from escalq.services.demo.catalog import AGENTS, DEMO_PASSWORD, DEMO_REVIEWERS, MAIN_AGENT
-from escalq.services.outbound import Outbound, configured, expiry_defaults
+from escalq.services.outbound import Outbound, configured
 from escalq.services.people import create_agent, create_reviewer
 
 __all__ = ["DAYS", "DEMO_PASSWORD", "DemoSeed", "is_empty", "seed"]
@@ -45,6 +45,7 @@ def is_empty(*, session: Session) -> bool:
 def seed(*, session: Session, now: datetime, seed: int = SEED) -> DemoSeed:
     """Two weeks up to `now`; the same `now` and `seed` give the same rows but for ids, keys and hashes."""
     settings = get_settings()
+    policy = policies.current(session)
     start = now - timedelta(days=DAYS)
     joined = start - timedelta(days=1)
     people = {
@@ -72,8 +73,8 @@ def seed(*, session: Session, now: datetime, seed: int = SEED) -> DemoSeed:
             on_call=lambda at: oncall.on_call_at(session=session, at=at),
         ),
         settings=history.Settings(
-            thresholds=timeouts.thresholds(settings),
-            expire_after=expiry_defaults(settings),
+            rules=timeouts.rules(policy.document),
+            expire_after=policies.expire_after(policy.document),
             retry_delays_s=list(settings.retry_delays_s),
         ),
         start=start,
@@ -83,7 +84,14 @@ def seed(*, session: Session, now: datetime, seed: int = SEED) -> DemoSeed:
     assignment.restart_rotation(session=session)  # the stories' assignments, the same on every seed
     for table in (rows.escalations, rows.events, rows.tasks, rows.notifications, rows.deliveries):
         bulk.insert_all(session=session, rows=table)
-    cast = stories.Cast(agents=agents, urls=AGENTS, riley=riley, sam=sam, outbound=_outbound(settings))
+    cast = stories.Cast(
+        agents=agents,
+        urls=AGENTS,
+        riley=riley,
+        sam=sam,
+        outbound=_outbound(settings, policy),
+        fallbacks=policies.fallbacks(policy.document),
+    )
     told = stories.tell(session=session, cast=cast, rng=rng, now=now)
     main = made[MAIN_AGENT]
     return DemoSeed(
@@ -121,10 +129,11 @@ def _rotation(*, session: Session, members: list[Reviewer], start: datetime, now
     )
 
 
-def _outbound(settings: Settings) -> Outbound:
-    """The app's configuration, with email as the notice channel the history had (nothing is sent now), and
-    webhook URLs taken as given: checking the demo's `.example` hosts would ask DNS about them."""
-    running = configured()
+def _outbound(settings: Settings, policy: policies.Policy) -> Outbound:
+    """The app's configuration under the active policy, with email as the notice channel the history had
+    (nothing is sent now), and webhook URLs taken as given: checking the demo's `.example` hosts would ask
+    DNS about them."""
+    running = policies.outbound(configured(), policy)
     smtp = email.SmtpConfig(
         host="smtp.acme.example",
         port=587,
@@ -147,4 +156,5 @@ def _outbound(settings: Settings) -> Outbound:
         llm_source="local",
         expire_after=running.expire_after,
         limits=running.limits,
+        policy_version=running.policy_version,
     )

@@ -59,7 +59,7 @@ class _Life:
 class Settings:
     """The configuration the history is lived under (the same as the running app's)."""
 
-    thresholds: dict[Priority, timedelta]
+    rules: dict[Priority, timeouts.Rule]
     expire_after: dict[Priority, timedelta]
     retry_delays_s: list[float]
 
@@ -241,23 +241,21 @@ def _timeouts(
 ) -> None:
     """The scheduler's timeout rules, fired once (within its minute) where the escalation waited too long."""
     escalation = life.escalation
-    for rule in timeouts.RULES:
-        if rule.priority != escalation.priority:
-            continue
-        threshold = settings.thresholds[rule.priority]
-        fired = escalation.created_at + threshold + timedelta(seconds=rng.uniform(1, 59))
-        if fired >= unclaimed_until:
-            continue
-        setattr(escalation, rule.marker, fired)
-        status = (
-            Status.assigned if escalation.assigned_at and escalation.assigned_at <= fired else Status.pending
-        )
-        _event(life, fired, rule.action, status, status, details=timeouts.rule_details(rule, threshold))
-        if rule.notice == notifications.ONCALL_TIMEOUT:
-            outbox_rows.notify(rng, rows, escalation, rule.notice, staff.on_call(fired), at=fired)
-        elif rule.notice == notifications.MANAGER_TIMEOUT:
-            managers = [r for r in staff.pool if r.email in staff.managers]
-            outbox_rows.notify(rng, rows, escalation, rule.notice, managers, at=fired)
+    rule = settings.rules.get(escalation.priority)
+    action = rule.action if rule is not None else None
+    if rule is None or action is None:
+        return
+    fired = escalation.created_at + rule.after + timedelta(seconds=rng.uniform(1, 59))
+    if fired >= unclaimed_until:
+        return
+    setattr(escalation, action.marker, fired)
+    status = Status.assigned if escalation.assigned_at and escalation.assigned_at <= fired else Status.pending
+    _event(life, fired, action.event, status, status, details=timeouts.rule_details(rule))
+    if action.notice == notifications.ONCALL_TIMEOUT:
+        outbox_rows.notify(rng, rows, escalation, action.notice, staff.on_call(fired), at=fired)
+    elif action.notice == notifications.MANAGER_TIMEOUT:
+        managers = [r for r in staff.pool if r.email in staff.managers]
+        outbox_rows.notify(rng, rows, escalation, action.notice, managers, at=fired)
 
 
 def _event(

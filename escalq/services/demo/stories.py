@@ -37,6 +37,7 @@ class Cast:
     riley: Reviewer
     sam: Reviewer
     outbound: Outbound
+    fallbacks: dict[Priority, str | None]  # the active policy's, for an expiry
 
 
 @dataclass(frozen=True)
@@ -156,7 +157,7 @@ def _expired(*, session: Session, cast: Cast, worker: "_Worker", at: datetime) -
         fallback="Offer the standard 20% voucher; a person follows up tomorrow",
     )
     expired_at = at + timedelta(hours=1, seconds=worker.rng.uniform(5, 59))  # the scheduler's minute
-    expiry.expire_due(session=session, now=expired_at)
+    expiry.expire_due(session=session, fallbacks=cast.fallbacks, now=expired_at)
     worker.work_off(at=expired_at)
     return escalation_id
 

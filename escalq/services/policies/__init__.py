@@ -2,11 +2,19 @@
 
 Edges read `current(session)` (cached per process for `policy_cache_s` seconds) and hand its values to
 the services: `outbound(configured(), policy)` for creating escalations and running tasks,
-`thresholds(policy.document)` for the timeout checks and the SLA metrics. `gate.evaluate` is the
+`thresholds(policy.document)` for the SLA metrics, `timeouts.rules(policy.document)` for the timeout
+checks and the queue's countdowns, `fallbacks(policy.document)` for expiry. `gate.evaluate` is the
 decision gate; `replay` and `replay_signals` test a version's rules before it is activated.
 """
 
-from escalq.services.policies.applied import expire_after, limits, outbound, thresholds
+from escalq.services.policies.applied import (
+    expire_after,
+    fallbacks,
+    limits,
+    outbound,
+    thresholds,
+    timeout_actions,
+)
 from escalq.services.policies.current import PROCESS, Cache, current
 from escalq.services.policies.diff import Change, diff
 from escalq.services.policies.replay import Replay, RuleChanges, read_signals, replay, replay_signals
@@ -22,6 +30,7 @@ from escalq.services.policies.versions import (
     parse,
     propose,
 )
+from escalq.services.policies.view import Shown, activation_changes, field_errors, from_text, pretty, shown
 
 __all__ = [
     "PROCESS",
@@ -31,21 +40,29 @@ __all__ = [
     "Policy",
     "Replay",
     "RuleChanges",
+    "Shown",
     "activate",
+    "activation_changes",
     "active_row",
     "approve",
     "as_policy",
     "current",
     "diff",
     "expire_after",
+    "fallbacks",
+    "field_errors",
+    "from_text",
     "get",
     "limits",
     "listing",
     "outbound",
     "parse",
+    "pretty",
     "propose",
     "read_signals",
     "replay",
     "replay_signals",
+    "shown",
     "thresholds",
+    "timeout_actions",
 ]

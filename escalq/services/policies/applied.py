@@ -4,7 +4,7 @@ from dataclasses import replace
 from datetime import timedelta
 
 from escalq.models import Priority
-from escalq.schemas.policy import PolicyDocument
+from escalq.schemas.policy import PolicyDocument, TimeoutAction
 from escalq.services.limits import Limits
 from escalq.services.outbound import Outbound
 from escalq.services.policies.versions import Policy
@@ -16,6 +16,26 @@ def thresholds(document: PolicyDocument) -> dict[Priority, timedelta]:
         Priority.urgent: timedelta(minutes=document.timeouts.urgent_oncall_after_min),
         Priority.high: timedelta(minutes=document.timeouts.high_bump_after_min),
         Priority.medium: timedelta(minutes=document.timeouts.medium_managers_after_min),
+    }
+
+
+def timeout_actions(document: PolicyDocument) -> dict[Priority, TimeoutAction]:
+    """What each priority's timeout does when it fires."""
+    return {
+        Priority.urgent: document.timeouts.urgent_action,
+        Priority.high: document.timeouts.high_action,
+        Priority.medium: document.timeouts.medium_action,
+    }
+
+
+def fallbacks(document: PolicyDocument) -> dict[Priority, str | None]:
+    """What the agent is told to do when an escalation of each priority expires without its own fallback."""
+    expiry = document.expiry
+    return {
+        Priority.urgent: expiry.urgent_fallback,
+        Priority.high: expiry.high_fallback,
+        Priority.medium: expiry.medium_fallback,
+        Priority.low: expiry.low_fallback,
     }
 
 

@@ -13,7 +13,7 @@ from escalq.config import Settings
 from escalq.models import PolicyVersion, Reviewer, Role
 from escalq.schemas.policy import PolicyDocument
 from escalq.services.audit import SYSTEM, record_security_event
-from escalq.services.errors import Conflict, Forbidden, Invalid, NotFound
+from escalq.services.errors import Conflict, Forbidden, NotFound, SchemaErrors
 from escalq.services.policies.diff import Change, diff
 
 
@@ -30,14 +30,13 @@ def as_policy(row: PolicyVersion) -> Policy:
 
 
 def parse(document: dict[str, Any]) -> PolicyDocument:
-    """A proposed document, validated; Invalid names every field at fault."""
+    """A proposed document, validated; SchemaErrors names every field at fault (`loops.similarity`)."""
     try:
         return PolicyDocument.model_validate(document)
     except ValidationError as error:
-        problems = "; ".join(
-            f"{'.'.join(map(str, e['loc'])) or 'document'}: {e['msg']}" for e in error.errors()
-        )
-        raise Invalid(f"the policy document is not valid: {problems}") from error
+        errors = [(tuple(e["loc"]), e["msg"], e["type"]) for e in error.errors()]
+        problems = "; ".join(f"{'.'.join(map(str, loc)) or 'document'}: {msg}" for loc, msg, _ in errors)
+        raise SchemaErrors(f"the policy document is not valid: {problems}", errors=errors) from error
 
 
 def get(*, session: Session, number: int) -> PolicyVersion:
