@@ -281,6 +281,7 @@ def test_an_attempt_that_outlived_its_lease_leaves_the_task_to_the_next_one(sess
     assert webhook_receiver.wait_for(1), "the first attempt never reached the receiver"
     session.expire_all()  # the task as the worker's claim left it
     (died,) = outbox.take_died(session=session, now=clock() + 2 * config.lease, delays=config.delays)
+    assert died.attempt == 1
     second = outbox.begin_attempt(
         session=session, task_id=task.id, now=clock() + 2 * config.lease, lease=config.lease
     )
