@@ -40,8 +40,7 @@ def record(
         next_attempt_at=now,
         created_at=now,
     )
-    session.add(task)
-    session.flush()
+    session.add(task)  # written with the caller's next flush, beside the rows it belongs to
     return task
 
 
