@@ -28,6 +28,23 @@ def new_session() -> Session:
 
 
 @contextmanager
+def job_session() -> Iterator[Session]:
+    """A session on one connection in autocommit, for a background job: each statement commits alone, with
+    no BEGIN or COMMIT round trip (a worker's claim and a webhook's finish are one statement each). Work of
+    several statements that must commit together calls `one_transaction` first."""
+    with get_engine().connect() as connection:
+        connection.execution_options(isolation_level="AUTOCOMMIT")
+        with Session(bind=connection, expire_on_commit=False) as session:
+            yield session
+
+
+def one_transaction(session: Session) -> None:
+    """From here until it commits or rolls back, the session's statements are one transaction (a
+    `job_session`'s too; a session between transactions only)."""
+    session.connection(execution_options={"isolation_level": get_engine().dialect.default_isolation_level})
+
+
+@contextmanager
 def session_scope() -> Iterator[Session]:
     """A unit of work: commit on success, roll back on any error."""
     with new_session() as session:

@@ -27,7 +27,7 @@ from sqlmodel import Session
 from escalq import changes
 from escalq.broker import redis
 from escalq.clock import Clock, utc_now
-from escalq.db import new_session
+from escalq.db import job_session, new_session
 from escalq.models import EscalationEvent, Task, TaskKind, TaskStatus
 from escalq.services import attempts, outbox, policies, webhooks
 from escalq.services.outbound import configured
@@ -111,7 +111,7 @@ def run_task(task_id: str) -> None:
     """RQ job: one attempt of an outbox task, if it is due and nobody holds it; then the dashboards hear of
     it, and a retry, if one is due later, is scheduled in the same round trip."""
     task = uuid.UUID(task_id)
-    with new_session() as session:
+    with job_session() as session:
         config = policies.outbound(configured(), policies.current(session))
         attempted = attempts.run(session=session, task_id=task, config=config, clock=utc_now)
         session.commit()

@@ -5,9 +5,11 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlmodel import Session, col, select
+from sqlalchemy import bindparam
+from sqlmodel import Session, select
 
 from escalq.clock import Clock
+from escalq.db import one_transaction
 from escalq.models import Agent, Escalation, Notification, NotificationStatus, Task, TaskKind
 from escalq.services import agent_secrets, categories, notifications, outbox, repeats, webhooks
 from escalq.services.errors import Misconfigured
@@ -29,12 +31,15 @@ def run(*, session: Session, task_id: uuid.UUID, config: Outbound, clock: Clock)
     """One attempt of the task, if it is due and nobody else holds it (else None).
 
     The claim is committed before any outside call, so a crash mid-attempt leaves a lease that
-    expires and a sweep that picks the task up again.
+    expires and a sweep that picks the task up again. The claim and a webhook's outcome are one statement
+    each: a `job_session` (autocommit) runs them in a round trip apiece.
     """
     task = outbox.begin_attempt(session=session, task_id=task_id, now=clock(), lease=config.lease)
     if task is None:
         return None
     session.commit()
+    if task.kind != TaskKind.webhook:  # a webhook's outcome is one statement; the others write several
+        one_transaction(session)
     runner = {
         TaskKind.webhook: _webhook,
         TaskKind.notification: _notification,
@@ -44,12 +49,18 @@ def run(*, session: Session, task_id: uuid.UUID, config: Outbound, clock: Clock)
     return Attempted(escalation_id=task.escalation_id, attempt=task.attempts, retry_at=retry_at)
 
 
+_AGENTS, _ESCALATIONS = Agent.__table__, Escalation.__table__  # type: ignore[attr-defined]
+_AGENT_OF = (  # built once: a worker runs it per delivery
+    select(_AGENTS)
+    .join(_ESCALATIONS, _ESCALATIONS.c.source_agent == _AGENTS.c.name)
+    .where(_ESCALATIONS.c.id == bindparam("escalation_id"))
+)
+
+
 def _webhook(*, session: Session, task: Task, config: Outbound, clock: Clock) -> datetime | None:
-    agent = session.exec(  # one round trip: only the agent (its secrets) is needed
-        select(Agent)
-        .join(Escalation, col(Escalation.source_agent) == col(Agent.name))
-        .where(col(Escalation.id) == task.escalation_id)
-    ).one()
+    # One round trip for the agent (its secrets), as a plain row: a worker reads it, never changes it.
+    row = session.connection().execute(_AGENT_OF, {"escalation_id": task.escalation_id}).one()
+    agent = Agent(**row._mapping)
     attempt = task.attempts
     try:
         secrets = agent_secrets.signing_secrets(agent=agent, now=clock())
@@ -68,29 +79,21 @@ def _webhook(*, session: Session, task: Task, config: Outbound, clock: Clock) ->
             now=clock(),
         )
     now = clock()
-    if not outbox.still_held(session=session, task=task, attempt=attempt):
-        webhooks.log_attempt(
-            session=session, task=task, result=result, outcome="superseded", now=now, attempt=attempt
-        )
-        return None
     if result.succeeded:
-        outbox.succeed(session=session, task=task, now=now)
-        webhooks.log_attempt(session=session, task=task, result=result, outcome="succeeded", now=now)
-        return None
-    retry_at = outbox.fail(
-        session=session,
-        task=task,
-        now=now,
-        error=result.summary,
-        retry=result.retryable,
-        delays=config.delays,
-        retry_after_s=result.retry_after_s,
+        outcome = outbox.succeeded(now=now)
+    else:
+        outcome = outbox.failed(
+            attempts=attempt,
+            now=now,
+            error=result.summary,
+            retry=result.retryable,
+            delays=config.delays,
+            retry_after_s=result.retry_after_s,
+        )
+    word = webhooks.finish_attempt(
+        session=session, task=task, attempt=attempt, result=result, outcome=outcome, now=now
     )
-    outcome = "retrying" if retry_at else ("gone" if result.http_status == 410 else "failed")
-    webhooks.log_attempt(session=session, task=task, result=result, outcome=outcome, now=now)
-    if retry_at is None:
-        webhooks.mark_not_told(session=session, task=task, now=now)
-    return retry_at
+    return outcome.retry_at if word == "retrying" else None
 
 
 def _notification(*, session: Session, task: Task, config: Outbound, clock: Clock) -> datetime | None:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import update
+from sqlalchemy import bindparam, func, update
 from sqlmodel import Session, col, select
 
 from escalq.models import Task, TaskKind, TaskStatus
@@ -40,9 +40,22 @@ def record(
         next_attempt_at=now,
         created_at=now,
     )
-    session.add(task)
-    session.flush()
+    session.add(task)  # written with the caller's next flush, beside the rows it belongs to
     return task
+
+
+# Built once: a worker runs these for every task, and building a statement costs more than running it.
+_TASKS = Task.__table__  # type: ignore[attr-defined]
+_CLAIM = (
+    update(Task)
+    .where(
+        col(Task.id) == bindparam("task_id"),
+        col(Task.status) == TaskStatus.pending,
+        col(Task.next_attempt_at) <= bindparam("due_by"),
+    )
+    .values(status=TaskStatus.running, attempts=col(Task.attempts) + 1, lease_until=bindparam("lease_until"))
+    .returning(Task)
+)
 
 
 def begin_attempt(*, session: Session, task_id: uuid.UUID, now: datetime, lease: timedelta) -> Task | None:
@@ -51,28 +64,107 @@ def begin_attempt(*, session: Session, task_id: uuid.UUID, now: datetime, lease:
     A single UPDATE decides, so two workers given the same task never both run it.
     """
     return session.scalars(
-        update(Task)
-        .where(
-            col(Task.id) == task_id,
-            col(Task.status) == TaskStatus.pending,
-            col(Task.next_attempt_at) <= now + EARLY,
-        )
-        .values(status=TaskStatus.running, attempts=col(Task.attempts) + 1, lease_until=now + lease)
-        .returning(Task),
-        execution_options={"populate_existing": True},
+        _CLAIM,
+        {"task_id": task_id, "due_by": now + EARLY, "lease_until": now + lease},
+        # No search of the session for other copies to update (the returned row is the task, refreshed):
+        # on a worker's hot path that search costs more than the statement's round trip.
+        execution_options={"populate_existing": True, "synchronize_session": False},
     ).one_or_none()
 
 
-def still_held(*, session: Session, task: Task, attempt: int) -> bool:
-    """After slow outside work: is the task still this attempt's? A worker past its lease may have lost it."""
-    session.refresh(task, with_for_update=True)
-    return task.status == TaskStatus.running and task.attempts == attempt
+@dataclass(frozen=True)
+class Outcome:
+    """How an attempt leaves its task: its status, finish time and error, and when the next attempt is
+    due (`retry_at`, None when the task is finished: done or given up)."""
+
+    status: TaskStatus
+    finished_at: datetime | None
+    last_error: str | None
+    retry_at: datetime | None
+
+    @property
+    def gave_up(self) -> bool:
+        return self.status == TaskStatus.failed
+
+
+def succeeded(*, now: datetime) -> Outcome:
+    """The attempt worked: the task is finished for good."""
+    return Outcome(status=TaskStatus.done, finished_at=now, last_error=None, retry_at=None)
+
+
+def failed(
+    *,
+    attempts: int,
+    now: datetime,
+    error: str,
+    retry: bool,
+    delays: Sequence[float],
+    retry_after_s: float | None = None,
+) -> Outcome:
+    """Attempt number `attempts` failed: due again later, or given up when no retry is left.
+
+    The next attempt waits the configured delay (jittered), or what the receiver asked for with
+    Retry-After, capped at the longest configured delay; it is due on a whole second, as RQ's scheduler
+    counts them.
+    """
+    if retry and attempts <= len(delays):
+        delay = jittered(delays[attempts - 1]) if retry_after_s is None else min(retry_after_s, max(delays))
+        retry_at = _whole_second(now + timedelta(seconds=delay))
+        return Outcome(
+            status=TaskStatus.pending, finished_at=None, last_error=error[:2000], retry_at=retry_at
+        )
+    return Outcome(status=TaskStatus.failed, finished_at=now, last_error=error[:2000], retry_at=None)
+
+
+def finish(*, session: Session, task: Task, outcome: Outcome) -> datetime | None:
+    """Apply the outcome to the task in the caller's transaction; returns when the task is due again."""
+    task.status, task.finished_at, task.last_error = outcome.status, outcome.finished_at, outcome.last_error
+    task.lease_until = None
+    if outcome.retry_at is not None:
+        task.next_attempt_at = outcome.retry_at
+    session.add(task)
+    return outcome.retry_at
+
+
+# `finish` as one conditional UPDATE, for a worker whose lease may have run out during slow outside work:
+# it changes the task only while attempt `p_attempt` still holds it, and returns the task's escalation_id
+# when it did; a CTE of the statement that records the attempt, so both take one round trip. Parameters:
+# `held_params`. Their names start with `p_`, as no column's does: Core adds any parameter named like a
+# column of an UPDATE's table to its SET (here the statement's other parameters, too).
+HELD = (
+    update(_TASKS)
+    .where(
+        _TASKS.c.id == bindparam("p_task_id"),
+        _TASKS.c.status == TaskStatus.running,
+        _TASKS.c.attempts == bindparam("p_attempt"),
+    )
+    .values(
+        status=bindparam("p_status"),
+        finished_at=bindparam("p_finished_at"),
+        last_error=bindparam("p_last_error"),
+        lease_until=None,
+        next_attempt_at=func.coalesce(
+            bindparam("p_retry_at", type_=_TASKS.c.next_attempt_at.type), _TASKS.c.next_attempt_at
+        ),
+    )
+    .returning(_TASKS.c.escalation_id)
+)
+
+
+def held_params(*, task_id: uuid.UUID, attempt: int, outcome: Outcome) -> dict[str, Any]:
+    return {
+        "p_task_id": task_id,
+        "p_attempt": attempt,
+        "p_status": outcome.status,
+        "p_finished_at": outcome.finished_at,
+        "p_last_error": outcome.last_error,
+        "p_retry_at": outcome.retry_at,
+    }
 
 
 def succeed(*, session: Session, task: Task, now: datetime) -> None:
     """The attempt worked: the task is finished for good."""
-    task.status, task.finished_at, task.lease_until, task.last_error = TaskStatus.done, now, None, None
-    session.add(task)
+    finish(session=session, task=task, outcome=succeeded(now=now))
 
 
 def fail(
@@ -83,27 +175,11 @@ def fail(
     error: str,
     retry: bool,
     delays: Sequence[float],
-    retry_after_s: float | None = None,
 ) -> datetime | None:
-    """Record a failed attempt; returns when to try again, or None when the task has given up.
-
-    The next attempt waits the configured delay (jittered), or what the receiver asked for with
-    Retry-After, capped at the longest configured delay; it is due on a whole second, as RQ's scheduler
-    counts them.
-    """
-    task.last_error, task.lease_until = error[:2000], None
-    if retry and task.attempts <= len(delays):
-        if retry_after_s is None:
-            delay = jittered(delays[task.attempts - 1])
-        else:
-            delay = min(retry_after_s, max(delays))
-        task.status = TaskStatus.pending
-        task.next_attempt_at = _whole_second(now + timedelta(seconds=delay))
-        session.add(task)
-        return task.next_attempt_at
-    task.status, task.finished_at = TaskStatus.failed, now
-    session.add(task)
-    return None
+    """Record a failed attempt in the caller's transaction; returns when to try again, or None when the
+    task has given up."""
+    outcome = failed(attempts=task.attempts, now=now, error=error, retry=retry, delays=delays)
+    return finish(session=session, task=task, outcome=outcome)
 
 
 def jittered(delay: float) -> float:

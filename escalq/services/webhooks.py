@@ -11,7 +11,7 @@ from functools import lru_cache
 from typing import Any
 
 import httpx
-from sqlalchemy import update
+from sqlalchemy import Boolean, bindparam, case, exists, insert, update
 from sqlmodel import Session, col, select
 from standardwebhooks import Webhook
 
@@ -164,6 +164,28 @@ def log_died(*, session: Session, died: outbox.Died, now: datetime) -> None:
         mark_not_told(session=session, task=died.task, now=now)
 
 
+_HELD = outbox.HELD.cte("held")
+_ESCALATIONS, _DELIVERIES = Escalation.__table__, WebhookDelivery.__table__  # type: ignore[attr-defined]
+_TOLD = (
+    update(_ESCALATIONS)
+    .where(bindparam("p_gave_up", type_=Boolean), _ESCALATIONS.c.id.in_(select(_HELD.c.escalation_id)))
+    .values(agent_not_told_at=bindparam("p_at"))
+)
+_FINISH = (  # `finish_attempt`'s, built once (a worker runs it per delivery); parameters: p_ + column
+    insert(_DELIVERIES)
+    .values(
+        {c.name: bindparam(f"p_{c.name}") for c in _DELIVERIES.c if c.name not in ("id", "outcome")}
+        | {
+            "outcome": case(
+                (exists(select(_HELD.c.escalation_id)), bindparam("p_outcome")), else_="superseded"
+            )
+        }
+    )
+    .returning(_DELIVERIES.c.outcome)
+    .add_cte(_HELD, _TOLD.cte("told"))
+)
+
+
 @lru_cache(maxsize=8)
 def _client(timeout_s: float, reach: Reach) -> httpx.Client:
     """One client per process and policy, so deliveries reuse open connections to a receiver; every new
@@ -238,22 +260,60 @@ def log_attempt(
     attempt: int | None = None,
 ) -> WebhookDelivery:
     """Keep the attempt for the dashboard; `attempt` defaults to the task's current one."""
-    assert task.escalation_id is not None
     delivery = WebhookDelivery(
-        task_id=task.id,
-        escalation_id=task.escalation_id,
-        event_type=task.payload["body"]["type"],
-        url=task.payload["url"],
-        attempt=task.attempts if attempt is None else attempt,
-        at=now,
-        duration_ms=result.duration_ms,
-        http_status=result.http_status,
-        response_excerpt=result.excerpt,
-        error=result.error,
+        **_delivery(task=task, result=result, now=now, attempt=task.attempts if attempt is None else attempt),
         outcome=outcome,
     )
     session.add(delivery)
     return delivery
+
+
+def finish_attempt(
+    *,
+    session: Session,
+    task: Task,
+    attempt: int,
+    result: AttemptResult,
+    outcome: outbox.Outcome,
+    now: datetime,
+) -> str:
+    """Apply the attempt's outcome to its task, while the attempt still holds it, and keep the attempt for
+    the dashboard (a given-up task also marks its escalation "agent not told"), in one statement: a
+    worker's round trip per delivery. Returns the word the history shows ("superseded" when another
+    attempt took the task meanwhile)."""
+    delivery = _delivery(task=task, result=result, now=now, attempt=attempt)
+    params = {
+        **{f"p_{name}": value for name, value in delivery.items()},
+        **outbox.held_params(task_id=task.id, attempt=attempt, outcome=outcome),
+        "p_outcome": _word(result, outcome),
+        "p_gave_up": outcome.gave_up,
+    }
+    return str(session.connection().execute(_FINISH, params).scalar_one())  # Core: no ORM bookkeeping
+
+
+def _word(result: AttemptResult, outcome: outbox.Outcome) -> str:
+    if result.succeeded:
+        return "succeeded"
+    if outcome.retry_at is not None:
+        return "retrying"
+    return "gone" if result.http_status == 410 else "failed"
+
+
+def _delivery(*, task: Task, result: AttemptResult, now: datetime, attempt: int) -> dict[str, Any]:
+    """The columns of an attempt's history row, but its outcome."""
+    assert task.escalation_id is not None
+    return {
+        "task_id": task.id,
+        "escalation_id": task.escalation_id,
+        "event_type": task.payload["body"]["type"],
+        "url": task.payload["url"],
+        "attempt": attempt,
+        "at": now,
+        "duration_ms": result.duration_ms,
+        "http_status": result.http_status,
+        "response_excerpt": result.excerpt,
+        "error": result.error,
+    }
 
 
 def attempts_for(*, session: Session, escalation_id: uuid.UUID) -> list[WebhookDelivery]:

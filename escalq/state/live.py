@@ -64,6 +64,8 @@ async def _refresh_all(app: rx.App) -> None:
             watching.append((token, watcher))
         else:
             _watchers.pop(token, None)
+    if not watching:  # nobody to refresh: no reads (an API-only load announces a change per create)
+        return
     with reads.one_round():
         try:
             await check_sessions([watcher.session_token for _, watcher in watching])

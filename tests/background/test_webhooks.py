@@ -1,13 +1,15 @@
 """Resolution webhooks: signed delivery, retries spaced by the delays, 410 and the final give-up."""
 
+import threading
 from datetime import datetime, timedelta
 from email.utils import format_datetime
 
 import pytest
 
+from escalq.db import job_session
 from escalq.models import Priority, Status, TaskKind, TaskStatus
 from escalq.schemas.policy import PolicyDocument
-from escalq.services import detail, metrics, outbox, policies, queue, timeouts, webhooks
+from escalq.services import attempts, detail, metrics, outbox, policies, queue, timeouts, webhooks
 from escalq.services.listing import EscalationFilter, Order, SortKey
 from tests.background.helpers import make_outbound, run_once, tasks_of
 from tests.background.receivers import Answer
@@ -261,3 +263,37 @@ def test_a_retry_job_a_moment_early_still_runs_and_one_well_early_does_not(sessi
 
     assert second is not None and second.attempt == 2
     assert len(webhook_receiver.requests) == 2
+
+
+def test_an_attempt_that_outlived_its_lease_leaves_the_task_to_the_next_one(session, webhook_receiver, clock):
+    webhook_receiver.respond(Answer(200, hang=True))
+    config = make_outbound()
+    escalation, _, task = resolved(session, webhook_receiver, clock)
+    session.commit()
+    first: list[attempts.Attempted | None] = []
+
+    def run_first() -> None:
+        with job_session() as own:  # as the worker runs it: each statement commits alone
+            first.append(attempts.run(session=own, task_id=task.id, config=config, clock=clock))
+
+    worker = threading.Thread(target=run_first)
+    worker.start()
+    assert webhook_receiver.wait_for(1), "the first attempt never reached the receiver"
+    session.expire_all()  # the task as the worker's claim left it
+    (died,) = outbox.take_died(session=session, now=clock() + 2 * config.lease, delays=config.delays)
+    assert died.attempt == 1
+    second = outbox.begin_attempt(
+        session=session, task_id=task.id, now=clock() + 2 * config.lease, lease=config.lease
+    )
+    assert second is not None and second.attempts == 2
+    session.commit()
+    webhook_receiver.release.set()
+    worker.join(timeout=10)
+
+    assert first == [attempts.Attempted(escalation_id=escalation.id, attempt=1, retry_at=None)]
+    session.refresh(task)
+    assert (task.status, task.attempts, task.finished_at) == (TaskStatus.running, 2, None), (
+        "left to attempt 2"
+    )
+    rows = webhooks.attempts_for(session=session, escalation_id=escalation.id)
+    assert [(r.attempt, r.outcome, r.http_status) for r in rows] == [(1, "superseded", 200)]
