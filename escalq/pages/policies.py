@@ -6,8 +6,8 @@ import reflex as rx
 from escalq.components.badges import badge
 from escalq.components.history import table_or_note, when
 from escalq.components.nav import signed_in_page
-from escalq.schemas.policy_rows import FieldError, PolicyRow
-from escalq.state.policies import PoliciesState, PolicyEditState
+from escalq.schemas.policy_rows import FieldError, PolicyRow, RuleTestRow
+from escalq.state.policies import TEST_DAYS, PoliciesState, PolicyEditState
 
 ROUTE = "/policies"
 DOCUMENT_INPUT = "policy-document"
@@ -92,6 +92,59 @@ def _shown() -> rx.Component:
     )
 
 
+def _test_row(row: rx.Var[RuleTestRow]) -> rx.Component:
+    return rx.table.row(
+        rx.table.row_header_cell(rx.code(row.rule)),
+        *(
+            rx.table.cell(value.to_string())
+            for value in (row.before, row.after, row.to_escalate, row.to_continue, row.changed)
+        ),
+    )
+
+
+def _rule_test() -> rx.Component:
+    """The shown version's rules replayed over recent decision-gate calls, before anyone activates it."""
+    return rx.vstack(
+        rx.heading("Rule test", size="4"),
+        rx.text(
+            "Replays the decision-gate calls agents made (POST /api/evaluate) through this version's rules "
+            "and counts the decisions that would change, per rule. Sampling is left out.",
+            size="2",
+            color_scheme="gray",
+        ),
+        rx.hstack(
+            rx.select(
+                list(TEST_DAYS),
+                value=PoliciesState.test_days,
+                on_change=PoliciesState.set_test_days,
+                size="2",
+                custom_attrs={"aria-label": "Days to replay"},
+            ),
+            rx.text("days", size="2"),
+            rx.button(
+                "Test v", PoliciesState.shown.to_string(), on_click=PoliciesState.run_test, id="policy-test"
+            ),
+            align="center",
+            spacing="2",
+        ),
+        rx.cond(
+            PoliciesState.tested == PoliciesState.shown,
+            rx.vstack(
+                rx.text(PoliciesState.test_summary, size="2", id="policy-test-summary"),
+                table_or_note(
+                    ["Rule", "Fired before", "Would fire", "To escalate", "To continue", "Other rule"],
+                    PoliciesState.test_rows,
+                    _test_row,
+                    "This version has no rules.",
+                ),
+                width="100%",
+            ),
+        ),
+        spacing="3",
+        width="100%",
+    )
+
+
 def _field_error(error: rx.Var[FieldError]) -> rx.Component:
     return rx.el.li(rx.code(error.path), ": ", error.message)
 
@@ -165,8 +218,12 @@ def _confirm_dialog() -> rx.Component:
                 none="Nothing: the same document.",
                 element_id="policy-confirm-diff",
             ),
-            # The rule tests' replay counts for this version (issue 13, item 6) belong here too, above the
-            # buttons, so they are read before activating.
+            rx.cond(
+                PolicyEditState.confirm_test != "",
+                rx.callout(
+                    PolicyEditState.confirm_test, size="1", margin_top="0.75em", id="policy-confirm-test"
+                ),
+            ),
             rx.flex(
                 rx.alert_dialog.cancel(rx.button("Cancel", variant="soft", color_scheme="gray")),
                 rx.alert_dialog.action(
@@ -210,8 +267,7 @@ def policies_page() -> rx.Component:
             ),
             rx.divider(),
             _shown(),
-            # Rule tests (issue 13, item 6) get their own section here, after the diff and before anyone
-            # activates: replay counts of the shown version against recent escalations.
+            _rule_test(),
             _edit_dialog(),
             _confirm_dialog(),
             spacing="4",

@@ -21,3 +21,15 @@ class FieldError:
 
     path: str
     message: str
+
+
+@dataclass(frozen=True)
+class RuleTestRow:
+    """One rule's part in a rule test (services.policies.replay.RuleChanges)."""
+
+    rule: str
+    before: int
+    after: int
+    to_escalate: int
+    to_continue: int
+    changed: int

@@ -10,12 +10,13 @@ from sqlmodel import Session
 from escalq.clock import utc_now
 from escalq.config import get_settings
 from escalq.models import Reviewer, Role
-from escalq.schemas.policy_rows import FieldError, PolicyRow
+from escalq.schemas.policy_rows import FieldError, PolicyRow, RuleTestRow
 from escalq.services import policies
 from escalq.services.errors import DomainError, Invalid
 from escalq.state.base import AuthState, in_session
 
 T = TypeVar("T")
+TEST_DAYS = ("1", "7", "30")  # the spans a rule test may replay
 
 
 class PoliciesState(AuthState):
@@ -29,6 +30,34 @@ class PoliciesState(AuthState):
     shown_changes: list[str] = []
     error: str = ""
     notice: str = ""
+    # The rule test of the shown version: over the last `test_days` days of decision-gate calls.
+    test_days: str = "7"
+    tested: int = 0  # the version tested (0: none yet)
+    test_summary: str = ""
+    test_rows: list[RuleTestRow] = []
+
+    async def _test(self, number: int) -> policies.RuleTest | None:
+        try:
+            return await in_session(
+                lambda s: policies.rule_test(
+                    session=s, number=number, days=int(self.test_days), now=utc_now()
+                )
+            )
+        except DomainError as refused:
+            self.error = refused.message
+            return None
+
+    @rx.event
+    def set_test_days(self, days: str):
+        if days in TEST_DAYS:
+            self.test_days = days
+
+    @rx.event
+    async def run_test(self):
+        """Replay the shown version's rules over the recent decision-gate calls."""
+        found = await self._test(self.shown)
+        if found is not None:
+            self.tested, self.test_summary, self.test_rows = found.number, found.summary, found.rows
 
     async def _show(self, number: int | None) -> None:
         try:
@@ -61,6 +90,7 @@ class PolicyEditState(PoliciesState):
     # The activation being confirmed (0: none) and what it would change.
     confirming: int = 0
     confirm_changes: list[str] = []
+    confirm_test: str = ""  # the rule test's sentence for the version being confirmed
 
     @rx.var
     def confirm_open(self) -> bool:
@@ -129,19 +159,22 @@ class PolicyEditState(PoliciesState):
     async def ask_activation(self, number: int):
         """Show what activating version `number` changes, to confirm."""
         changes = await self._act(lambda s, by: policies.activation_changes(session=s, number=number))
-        if changes is not None:
-            self.confirming, self.confirm_changes = number, changes
+        if changes is None:
+            return
+        found = await self._test(number)
+        self.confirming, self.confirm_changes = number, changes
+        self.confirm_test = "" if found is None else found.summary
 
     @rx.event
     def activation_changed(self, is_open: bool):
         if not is_open:
-            self.confirming, self.confirm_changes = 0, []
+            self.confirming, self.confirm_changes, self.confirm_test = 0, [], ""
 
     @rx.event
     async def activate(self):
         """Make the confirmed version the active one (an older one: a rollback)."""
         number, required = self.confirming, get_settings().policy_approval
-        self.confirming, self.confirm_changes = 0, []
+        self.confirming, self.confirm_changes, self.confirm_test = 0, [], ""
         done = await self._act(
             lambda s, by: policies.activate(
                 session=s, number=number, by=by, approval_required=required, now=utc_now()

@@ -1,5 +1,6 @@
 """The policies page: an admin edits a version as a new one, sees its diff, activates it and rolls back;
-a bad document is refused field by field; managers read, reviewers are sent away."""
+a rule test replays recent gate calls; a bad document is refused field by field; managers read,
+reviewers are sent away."""
 
 import json
 import re
@@ -8,10 +9,13 @@ from datetime import timedelta
 from playwright.sync_api import expect
 from sqlmodel import select
 
+from escalq.clock import utc_now
 from escalq.models import Role, SecurityEvent
-from escalq.services import policies
+from escalq.schemas.evaluation import EvaluateIn
+from escalq.services import evaluations, policies
+from escalq.services.outbound import configured
 from tests.browser.ui import log_in
-from tests.factories import make_reviewer
+from tests.factories import make_agent, make_reviewer
 
 
 def version(page, number):
@@ -20,6 +24,17 @@ def version(page, number):
 
 def test_an_admin_edits_a_new_version_sees_the_diff_and_activates_it(page, session):
     make_reviewer(session, "grace@example.com", role=Role.admin)
+    agent = make_agent(session).agent
+    for confidence in (0.3, 0.9, 0.9):  # three decision-gate calls for the rule test to replay
+        evaluations.evaluate(
+            session=session,
+            request=EvaluateIn(confidence=confidence),
+            agent=agent,
+            policy=policies.current(session),
+            outbound=configured(),
+            now=utc_now() - timedelta(hours=1),
+        )
+    session.commit()
     log_in(page, "grace@example.com")
     page.click("#nav-policies")
     expect(page).to_have_url(re.compile(r"/policies/?$"))
@@ -41,9 +56,16 @@ def test_an_admin_edits_a_new_version_sees_the_diff_and_activates_it(page, sessi
     expect(page.locator("#policy-diff")).to_have_text("loops.window_min: 60.0 -> 30.0")
     expect(version(page, 2)).to_contain_text("shorter loop window")
     expect(version(page, 2)).not_to_contain_text("active")
+    page.click("#policy-test")
+    expect(page.locator("#policy-test-summary")).to_have_text(
+        "0 of 3 decisions recorded in the last 7 days would change under v2."
+    )
 
     version(page, 2).get_by_role("button", name="Activate").click()
     expect(page.locator("#policy-confirm-diff")).to_have_text("loops.window_min: 60.0 -> 30.0")
+    expect(page.locator("#policy-confirm-test")).to_have_text(
+        "0 of 3 decisions recorded in the last 7 days would change under v2."
+    )
     page.click("#policy-activate")
 
     expect(page.locator("#policy-notice")).to_have_text("v2 is active (was v1).")

@@ -4,7 +4,7 @@ from datetime import timedelta
 
 import pytest
 
-from escalq.models import Priority
+from escalq.models import Priority, Role
 from escalq.schemas.evaluation import EvaluateIn
 from escalq.schemas.gate import ConfidenceBelow, Gate, Signals
 from escalq.schemas.policy import PolicyDocument
@@ -12,7 +12,7 @@ from escalq.services import evaluations, policies
 from escalq.services.errors import Invalid
 from escalq.services.outbound import configured
 from escalq.services.policies import Policy, RuleChanges
-from tests.factories import make_agent
+from tests.factories import make_agent, make_reviewer
 
 # What each kind of signal set is, how many of it, and what v1's default rules and the tested version do.
 SETS = [
@@ -114,3 +114,26 @@ def test_a_bad_line_is_named():
         Invalid, match=r"line 2 is not a signal set: confidence: Input should be less than or equal to 1"
     ):
         policies.read_signals(['{"confidence": 0.5}', '{"confidence": 5}'])
+
+
+def test_the_policies_page_test_counts_a_version_over_recent_days(session, now):
+    agent = make_agent(session).agent
+    v1 = policies.current(session)
+    for signals, times in SETS:
+        for _ in range(times):
+            _record(session, agent, signals, policy=v1, now=now - timedelta(hours=1))
+    admin = make_reviewer(session, "ada@example.com", role=Role.admin).reviewer
+    row = policies.propose(
+        session=session, document=changed_version().model_dump(mode="json"), author=admin, comment="", now=now
+    )
+
+    tested = policies.rule_test(session=session, number=row.number, days=7, now=now)
+    none_yet = policies.rule_test(session=session, number=row.number, days=1, now=now - timedelta(days=2))
+
+    assert (
+        tested.summary == f"6 of 12 decisions recorded in the last 7 days would change under v{row.number}."
+    )
+    assert [(r.rule, r.before, r.after, r.to_escalate, r.to_continue, r.changed) for r in tested.rows] == [
+        (c.rule, c.before, c.after, c.to_escalate, c.to_continue, c.changed) for c in EXPECTED
+    ]
+    assert none_yet.summary == "No decision-gate calls recorded in the last day: nothing to compare."

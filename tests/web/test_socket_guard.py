@@ -58,6 +58,7 @@ def _plausible(world: dict[str, Any]) -> dict[str, Any]:
         "focus": "",
         "permission": "granted",
         "hours": "0",
+        "days": "7",
         "number": world["policy"],
         "form": {
             "email": "mallory@example.com",

@@ -30,7 +30,16 @@ from escalq.services.policies.versions import (
     parse,
     propose,
 )
-from escalq.services.policies.view import Shown, activation_changes, field_errors, from_text, pretty, shown
+from escalq.services.policies.view import (
+    RuleTest,
+    Shown,
+    activation_changes,
+    field_errors,
+    from_text,
+    pretty,
+    rule_test,
+    shown,
+)
 
 __all__ = [
     "PROCESS",
@@ -40,6 +49,7 @@ __all__ = [
     "Policy",
     "Replay",
     "RuleChanges",
+    "RuleTest",
     "Shown",
     "activate",
     "activation_changes",
@@ -62,6 +72,7 @@ __all__ = [
     "read_signals",
     "replay",
     "replay_signals",
+    "rule_test",
     "shown",
     "thresholds",
     "timeout_actions",

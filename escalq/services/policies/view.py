@@ -2,16 +2,18 @@
 as text with its diff from the active one, and a document typed as JSON."""
 
 import json
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlmodel import Session
 
 from escalq.models import PolicyVersion
-from escalq.schemas.policy_rows import FieldError, PolicyRow
+from escalq.schemas.policy_rows import FieldError, PolicyRow, RuleTestRow
 from escalq.services.errors import Invalid, SchemaErrors
 from escalq.services.policies.current import current
 from escalq.services.policies.diff import diff
+from escalq.services.policies.replay import replay
 from escalq.services.policies.versions import Policy, active_row, as_policy, get, listing
 
 
@@ -43,6 +45,30 @@ def activation_changes(*, session: Session, number: int) -> list[str]:
     """What activating version `number` would change, field by field."""
     after = as_policy(get(session=session, number=number)).document
     return [str(change) for change in diff(_active(session).document, after)]
+
+
+@dataclass(frozen=True)
+class RuleTest:
+    """Version `number`'s rules over the decision-gate calls of the last `days` days: a sentence, and
+    each rule's counts."""
+
+    number: int
+    summary: str
+    rows: list[RuleTestRow]
+
+
+def rule_test(*, session: Session, number: int, days: int, now: datetime) -> RuleTest:
+    """What version `number` would have decided on the evaluations recorded in the last `days` days."""
+    document = as_policy(get(session=session, number=number)).document
+    found = replay(session=session, document=document, since=now - timedelta(days=days), until=now)
+    span = "the last day" if days == 1 else f"the last {days} days"
+    if found.evaluated == 0:
+        summary = f"No decision-gate calls recorded in {span}: nothing to compare."
+    else:
+        summary = (
+            f"{found.changed} of {found.evaluated} decisions recorded in {span} would change under v{number}."
+        )
+    return RuleTest(number=number, summary=summary, rows=[RuleTestRow(**asdict(r)) for r in found.rules])
 
 
 def pretty(document: dict[str, Any]) -> str:
