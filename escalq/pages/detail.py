@@ -158,9 +158,29 @@ def _body() -> rx.Component:
                 id="agent-not-told",
             ),
         ),
+        rx.cond(
+            E.sampled,
+            rx.callout(
+                "Sampled for review: the decision gate would have let the agent continue; a share of "
+                "those is escalated anyway so people check the rules. Say below whether escalating was "
+                "warranted.",
+                icon="info",
+                color_scheme="blue",
+                id="sampled",
+            ),
+        ),
         _open_question(),
         rx.data_list.root(
             _fact("Agent", E.source_agent),
+            _fact(
+                "Opened by",
+                rx.text(
+                    rx.cond(E.rule != "", rx.text("rule ", rx.code(E.rule)), "the agent directly"),
+                    rx.cond(
+                        E.policy_version > 0, rx.text(" under policy v", E.policy_version.to_string()), ""
+                    ),
+                ),
+            ),
             _fact(
                 "Category", rx.cond(E.category != "", rx.text(E.category, " (", E.category_source, ")"), "—")
             ),

@@ -65,6 +65,9 @@ class EscalationView:
     warranted: str  # the resolver's word: yes, no, unsure, or "" when not said
     webhook_url: str
     agent_not_told_at: str  # "" unless its webhook gave up: the agent never heard
+    rule: str  # the decision-gate rule that opened it, "" when the agent escalated directly
+    sampled: bool  # the gate said continue; opened anyway as an audit sample
+    policy_version: int  # the policy version it was opened under (0: before versions existed)
     expires_at: str
     fallback: str
     repeat_count: int
