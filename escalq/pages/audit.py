@@ -29,6 +29,8 @@ def _filters() -> rx.Component:
             _filter("action", "Action", AuditState.action, placeholder="e.g. resolved"),
             _filter("since", "From (UTC)", AuditState.since, type="date"),
             _filter("until", "To (UTC, included)", AuditState.until, type="date"),
+            _filter("rule", "Gate rule", AuditState.rule, placeholder="e.g. low-confidence"),
+            _filter("policy_version", "Policy version", AuditState.policy_version, width="7em"),
             rx.button("Filter", type="submit", id="audit-filter"),
             spacing="3",
             align="end",

@@ -33,6 +33,14 @@ def _day(text: str, *, field: str) -> datetime | None:
         raise Invalid(f"{text!r} is not a date ({field})") from None
 
 
+def _version(text: str) -> int | None:
+    if not text.strip():
+        return None
+    if not text.strip().isdigit() or int(text) < 1:
+        raise Invalid(f"{text!r} is not a policy version number") from None
+    return int(text)
+
+
 class AuditState(AuthState):
     requires: ClassVar[Role] = Role.manager
     rows: list[AuditRow] = []
@@ -42,6 +50,8 @@ class AuditState(AuthState):
     action: str = ""
     since: str = ""
     until: str = ""
+    rule: str = ""
+    policy_version: str = ""
     # The page shown starts below event `cursor` (0: the newest); `next_cursor` 0: it is the last.
     cursor: int = 0
     next_cursor: int = 0
@@ -55,6 +65,8 @@ class AuditState(AuthState):
             actions=[self.action.strip()] if self.action.strip() else [],
             since=_day(self.since, field="since"),
             until=until + timedelta(days=1) if until else None,
+            rule=self.rule.strip() or None,
+            policy_version=_version(self.policy_version),
         )
 
     async def _fetch(self) -> None:
@@ -88,6 +100,7 @@ class AuditState(AuthState):
             form.get("since", ""),
             form.get("until", ""),
         )
+        self.rule, self.policy_version = form.get("rule", ""), form.get("policy_version", "")
         self.cursor = 0
         await self._fetch()
 

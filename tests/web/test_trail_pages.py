@@ -3,7 +3,10 @@
 import json
 from typing import Any
 
-from escalq.models import Agent, Role
+from sqlmodel import select
+
+from escalq.models import Agent, EscalationEvent, Role
+from escalq.services import policies
 from tests.factories import PASSWORD, make_agent, make_escalation, make_reviewer
 from tests.web.handlers import found_named
 from tests.web.tab import Tab
@@ -38,6 +41,33 @@ def test_a_manager_reads_and_filters_the_audit_log(backend, session):
         tab.close()
 
 
+def test_the_audit_log_filters_by_gate_rule_and_policy_version(backend, session):
+    make_reviewer(session, "lin@example.com", role=Role.manager)
+    agent = make_agent(session, "billing-bot").agent
+    version = policies.current(session).number  # events are stamped with the active version
+    by_rule, direct = make_escalation(session, agent), make_escalation(session, agent)
+    by_rule.rule = "irreversible"
+    session.add(by_rule)
+    session.commit()
+    assert set(session.exec(select(EscalationEvent.policy_version)).all()) == {version}
+    tab = _signed_in(backend, "lin@example.com")
+    try:
+        seen = len(tab.updates)
+        form = {"rule": "irreversible", "policy_version": str(version)}
+        tab.send(found_named("AuditState", "apply_filters").event_name, {"form": form}, "/audit")
+        tab.wait_until(lambda: str(by_rule.id) in tab.text_since(seen), what="the filtered page")
+        assert str(direct.id) not in tab.text_since(seen)
+
+        seen = len(tab.updates)
+        form = {"rule": "", "policy_version": str(version + 1)}
+        tab.send(found_named("AuditState", "apply_filters").event_name, {"form": form}, "/audit")
+        tab.wait_until(
+            lambda: '"rows_rx_state_": []' in tab.text_since(seen), what="no events under a later version"
+        )
+    finally:
+        tab.close()
+
+
 def test_a_wrong_filter_says_why(backend, session):
     make_reviewer(session, "lin@example.com", role=Role.manager)
     tab = _signed_in(backend, "lin@example.com")
@@ -45,6 +75,9 @@ def test_a_wrong_filter_says_why(backend, session):
         form = {"escalation": "not-an-id", "actor": "", "action": "", "since": "", "until": ""}
         tab.send(found_named("AuditState", "apply_filters").event_name, {"form": form}, "/audit")
         tab.wait_until(lambda: "is not an escalation id" in tab.text(), what="the refusal")
+        form = {"policy_version": "v2"}
+        tab.send(found_named("AuditState", "apply_filters").event_name, {"form": form}, "/audit")
+        tab.wait_until(lambda: "is not a policy version number" in tab.text(), what="the refusal")
     finally:
         tab.close()
 
