@@ -66,6 +66,8 @@ def test_redis_stopped_under_traffic_worker_and_scheduler_carry_on(stack):
     traffic.phase = "during"
     system.redis_server.stop()
     wait_until(lambda: traffic.answered() >= 60, what="30 creates while Redis is down")
+    for process in (worker, scheduler):  # down until both met it: the scheduler looks once a second
+        wait_until(lambda p=process: "Redis unreachable" in p.tail(10_000), what=f"{process.name} to notice")
     system.redis_server.start()
     traffic.phase, back, back_at = "after", time.monotonic(), utc_now()
     recovered_s = wait_until(
