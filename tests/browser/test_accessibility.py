@@ -11,6 +11,15 @@ from tests.factories import make_agent, make_escalation, make_reviewer
 PHONE = {"width": 390, "height": 844}
 
 
+def dialog_findings(page, selector):
+    """axe's findings in an open dialog once its fade-in has ended: measured mid-animation, its buttons
+    would fail the contrast check."""
+    page.locator(selector).evaluate(
+        "el => Promise.all(el.getAnimations({subtree: true}).map(a => a.finished))"
+    )
+    return axe_findings(page, selector)
+
+
 def test_every_page_passes_axe(page, session):
     agent = make_agent(session, "billing-bot").agent
     make_reviewer(session, "grace@example.com", role=Role.admin)
@@ -47,7 +56,7 @@ def test_every_page_passes_axe(page, session):
     findings["admin"] = axe_findings(page)
     page.locator('[data-schema="billing-bot"]').get_by_role("button", name="Edit").click()
     expect(page.locator("#admin-schema")).to_be_visible()
-    findings["context schema dialog"] = axe_findings(page, "#admin-schema")
+    findings["context schema dialog"] = dialog_findings(page, "#admin-schema")
     page.keyboard.press("Escape")
 
     page.goto("/audit")
@@ -59,11 +68,7 @@ def test_every_page_passes_axe(page, session):
     findings["policies"] = axe_findings(page)
     page.click("#policy-edit")
     expect(page.locator("#policy-editor")).to_be_visible()
-    # Measured mid fade-in, the dialog's buttons would fail the contrast check.
-    page.locator("#policy-editor").evaluate(
-        "el => Promise.all(el.getAnimations({subtree: true}).map(a => a.finished))"
-    )
-    findings["policy editor"] = axe_findings(page, "#policy-editor")
+    findings["policy editor"] = dialog_findings(page, "#policy-editor")
     page.keyboard.press("Escape")
 
     page.goto("/account")
