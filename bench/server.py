@@ -1,8 +1,9 @@
 """The app served the way production serves it: Reflex's production backend, on loopback.
 
 `reflex run --env prod --backend-only` is what `escalq run` starts (escalq.cli.serve, less the built
-frontend): the Reflex app with the REST API mounted on it, under Granian, with as many worker processes
-as Reflex chooses (one while its state lives in memory). Serving the bare API under uvicorn instead
+frontend): the Reflex app with the REST API mounted on it, under Granian, the dashboards' state in Redis
+(REFLEX_REDIS_URL, as `escalq run` and docs/deploy.md set it), so with as many worker processes as
+Reflex chooses: 2 x cores + 1. Serving the bare API under uvicorn instead
 would measure a server nobody runs: without Reflex's middleware, its event socket and its live feed.
 """
 
@@ -17,10 +18,11 @@ from pathlib import Path
 import httpx
 
 from escalq.cli.database import ROOT
+from escalq.config import get_settings
 from tests.net import free_port
 
 REFLEX = Path(sys.executable).parent / "reflex"
-SERVER = "Reflex production backend (reflex run --env prod --backend-only, Granian)"
+SERVER = "Reflex production backend (reflex run --env prod --backend-only, Granian, state in Redis)"
 
 
 @contextmanager
@@ -36,7 +38,13 @@ def serve_backend(*, env: dict[str, str] | None = None) -> Iterator[str]:
         command,
         cwd=ROOT,
         # Its own URL is the site: the event socket takes the dashboards' origin only from there.
-        env={**os.environ, "REFLEX_TELEMETRY_ENABLED": "false", "ESCALQ_PUBLIC_URL": base_url, **(env or {})},
+        env={
+            **os.environ,
+            "REFLEX_TELEMETRY_ENABLED": "false",
+            "ESCALQ_PUBLIC_URL": base_url,
+            "REFLEX_REDIS_URL": get_settings().redis_url,
+            **(env or {}),
+        },
         stdin=subprocess.DEVNULL,
         start_new_session=True,
     )

@@ -7,6 +7,7 @@ import pytest
 
 from escalq.cli import frontend
 from escalq.cli.run import APP_URL, BIN, build_command, children, production_env
+from escalq.config import get_settings
 
 
 def test_production_serves_the_build_on_one_port_without_reload():
@@ -20,6 +21,11 @@ def test_production_serves_the_build_on_one_port_without_reload():
     assert env["REFLEX_API_URL"] == APP_URL == "http://localhost:3000"
     assert (env["REFLEX_FRONTEND_PORT"], env["REFLEX_BACKEND_PORT"]) == ("3000", "3000")
     assert env["PATH"] == "/bin"
+    # The dashboards' state in the app's Redis: Reflex then runs a backend process per core, not one.
+    assert env["REFLEX_REDIS_URL"] == get_settings().redis_url
+    assert production_env({"REFLEX_REDIS_URL": "redis://state:6379/3"})["REFLEX_REDIS_URL"] == (
+        "redis://state:6379/3"
+    )
 
 
 def test_development_is_reflex_run_with_hot_reload():

@@ -49,9 +49,12 @@ def build_command() -> list[str]:
 
 
 def production_env(env: dict[str, str]) -> dict[str, str]:
-    """`env` for the production build and backend: the frontend talks to the backend on the same port."""
+    """`env` for the production build and backend: the frontend talks to the backend on the same port, and
+    the dashboards' state lives in our Redis, so Reflex runs a backend process per core and a half (its
+    own choice, 2 x cores + 1) instead of one that keeps every tab's state in its memory."""
     return {
         **env,
+        "REFLEX_REDIS_URL": env.get("REFLEX_REDIS_URL") or get_settings().redis_url,
         "REFLEX_API_URL": env.get("REFLEX_API_URL") or APP_URL,
         "REFLEX_FRONTEND_PORT": str(PORT),
         "REFLEX_BACKEND_PORT": str(PORT),
