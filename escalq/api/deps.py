@@ -1,6 +1,6 @@
 """Request dependencies: a database session and the caller's identity."""
 
-from collections.abc import Iterator
+from collections.abc import AsyncIterator
 from typing import Annotated
 
 from fastapi import Depends, Security
@@ -16,10 +16,22 @@ _bearer = HTTPBearer(auto_error=False, description="Authorization: Bearer <API k
 _header = APIKeyHeader(name="X-API-Key", auto_error=False, description="X-API-Key: <API key>")
 
 
-def get_session() -> Iterator[Session]:
-    """A session per request; routes commit explicitly, anything uncommitted is rolled back."""
-    with new_session() as session:
+async def get_session() -> AsyncIterator[Session]:
+    """A session per request; routes commit explicitly, anything uncommitted is rolled back.
+
+    Opened on the event loop (it connects only at its first statement, in the route's thread), and closed
+    there when the route committed, which gave its connection back already: a sync dependency would cost
+    two hops to a worker thread and back on every request. One still holding a connection is closed in a
+    worker thread, since its rollback waits on PostgreSQL.
+    """
+    session = new_session()
+    try:
         yield session
+    finally:
+        if session.in_transaction():
+            await run_in_threadpool(session.close)
+        else:
+            session.close()
 
 
 SessionDep = Annotated[Session, Depends(get_session)]
@@ -58,11 +70,12 @@ async def get_principal_then_release(bearer: BearerDep, header_key: HeaderKeyDep
 WaitingPrincipalDep = Annotated[Principal, Depends(get_principal_then_release)]
 
 
-def get_agent(principal: PrincipalDep) -> Agent:
+# Async, as they wait on nothing: a plain function would be run in a worker thread of its own.
+async def get_agent(principal: PrincipalDep) -> Agent:
     return principal.require_agent()
 
 
-def get_reviewer(principal: PrincipalDep) -> Reviewer:
+async def get_reviewer(principal: PrincipalDep) -> Reviewer:
     return principal.require_reviewer()
 
 
