@@ -29,6 +29,7 @@ _NEXT = text(
     FOR SHARE OF reviewers
     """
 )
+_NEXT_REVIEWER = select(Reviewer).from_statement(_NEXT)
 _TRIES = 3
 
 
@@ -47,7 +48,7 @@ def next_reviewer(*, session: Session) -> Reviewer | None:
     """The active reviewer whose turn it is; None when the pool is empty."""
     for _ in range(_TRIES):
         reviewer: Reviewer | None = session.scalars(
-            select(Reviewer).from_statement(_NEXT), execution_options={"populate_existing": True}
+            _NEXT_REVIEWER, execution_options={"populate_existing": True}
         ).first()
         if reviewer is not None:
             return reviewer

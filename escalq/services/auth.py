@@ -3,6 +3,7 @@
 import uuid
 from dataclasses import dataclass
 
+from sqlalchemy import bindparam
 from sqlmodel import Session, col, select
 
 from escalq.models import ActorKind, Agent, ApiKey, Reviewer, Role
@@ -42,17 +43,21 @@ class Principal:
         return self.agent
 
 
+# Built once: every API request runs it.
+_KEY_AND_OWNER = (
+    select(ApiKey, Agent, Reviewer)
+    .outerjoin(Agent, col(Agent.id) == col(ApiKey.agent_id))
+    .outerjoin(Reviewer, col(Reviewer.id) == col(ApiKey.reviewer_id))
+    .where(ApiKey.prefix == bindparam("prefix"), col(ApiKey.revoked_at).is_(None))
+)
+
+
 def authenticate(*, session: Session, api_key: str | None) -> Principal:
     """Resolve a presented key; missing, unknown, revoked or disabled keys are all Unauthorized."""
     if not api_key:
         raise Unauthorized("an API key is required (Authorization: Bearer <key> or X-API-Key: <key>)")
     # One round trip: the key with its owner (every API request pays for this).
-    found = session.exec(
-        select(ApiKey, Agent, Reviewer)
-        .outerjoin(Agent, col(Agent.id) == col(ApiKey.agent_id))
-        .outerjoin(Reviewer, col(Reviewer.id) == col(ApiKey.reviewer_id))
-        .where(ApiKey.prefix == key_prefix(api_key), col(ApiKey.revoked_at).is_(None))
-    ).first()
+    found = session.exec(_KEY_AND_OWNER, params={"prefix": key_prefix(api_key)}).first()
     if found is None or not key_matches(api_key, found[0].key_hash):
         raise Unauthorized("the API key is not valid")
     stored, agent, reviewer = found

@@ -141,14 +141,15 @@ def create(
     return Created(escalation=escalation, duplicate=False)
 
 
+# Built once; the create's values come as parameters (the statement is compiled once per set of columns).
+_INSERT = pg_insert(Escalation).on_conflict_do_nothing().returning(Escalation)
+
+
 def _insert(*, session: Session, values: dict[str, object]) -> Escalation | None:
     """Insert the escalation, or None when it collides with an open one of the agent (the unique partial
     indexes on repeat_key and dedupe_key): a repeat, to be folded. A concurrent insert of the same
     repeat waits here for the first to commit."""
-    return session.scalars(
-        pg_insert(Escalation).values(**values).on_conflict_do_nothing().returning(Escalation),
-        execution_options={"populate_existing": True},
-    ).first()
+    return session.scalars(_INSERT, values, execution_options={"populate_existing": True}).first()
 
 
 def _fold(
@@ -313,19 +314,20 @@ def _why_closed(*, session: Session, escalation: Escalation) -> str:
     return f"is already {escalation.status.value} by {name}"
 
 
+_POOL = select(  # built once: every create answers with it
+    func.count().filter(col(Reviewer.active)),
+    func.coalesce(func.bool_or(col(Reviewer.on_call)), False),
+    exists().where(col(OncallRotation.id).is_not(None)),
+).select_from(Reviewer)
+
+
 def pool_status(*, session: Session, now: datetime) -> PoolStatus:
     """What an agent may expect: how many reviewers take work, and whether anyone is on call now.
 
     One statement on every create; the rotation is worked out only when it could decide the answer
     (nobody is flagged on call by hand, and a rotation exists).
     """
-    active, flagged, rotating = session.exec(
-        select(
-            func.count().filter(col(Reviewer.active)),
-            func.coalesce(func.bool_or(col(Reviewer.on_call)), False),
-            exists().where(col(OncallRotation.id).is_not(None)),
-        ).select_from(Reviewer)
-    ).one()
+    active, flagged, rotating = session.execute(_POOL).one()
     on_call = bool(flagged) or (
         bool(rotating) and bool(notifications.on_call_emails(session=session, now=now))
     )

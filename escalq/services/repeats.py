@@ -17,7 +17,9 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from rapidfuzz import fuzz
+from sqlalchemy import bindparam
 from sqlmodel import Session, col, select
+from sqlmodel.sql.expression import Select
 
 from escalq.models import OPEN_STATUSES, Agent, Escalation, Status
 from escalq.services.audit import record_event
@@ -63,27 +65,37 @@ class Prior:
     open: bool
 
 
+def _prior_query(*, by_dedupe_key: bool) -> Select[uuid.UUID, bool]:
+    is_open = col(Escalation.status).in_(OPEN_STATUSES)
+    resolved = (col(Escalation.status) == Status.resolved) & (
+        col(Escalation.resolved_at) >= bindparam("since")
+    )
+    if by_dedupe_key:
+        match = (col(Escalation.dedupe_key) == bindparam("dedupe_key")) & (is_open | resolved)
+    else:
+        match = (col(Escalation.issue_key) == bindparam("issue")) & (
+            (is_open & (col(Escalation.repeat_key) == bindparam("key"))) | resolved
+        )
+    return (
+        select(Escalation.id, is_open)
+        .where(col(Escalation.source_agent) == bindparam("agent"), match)
+        .order_by(is_open.desc(), col(Escalation.resolved_at).desc())
+        .limit(1)
+    )
+
+
+# Built once (every create runs one): building a statement costs about what its round trip does.
+_PRIOR = {by_dedupe_key: _prior_query(by_dedupe_key=by_dedupe_key) for by_dedupe_key in (True, False)}
+
+
 def prior(
     *, session: Session, agent: Agent, dedupe_key: str | None, issue: str, key: str, since: datetime
 ) -> Prior | None:
     """One indexed lookup: the agent's open escalation this request repeats (the same dedupe_key when it
     has one, else the same issue and context), else its newest one resolved since `since` that it asks
     again (the same dedupe_key, else the same issue): a suspected loop."""
-    is_open = col(Escalation.status).in_(OPEN_STATUSES)
-    resolved = (col(Escalation.status) == Status.resolved) & (col(Escalation.resolved_at) >= since)
-    if dedupe_key is not None:
-        match = (col(Escalation.dedupe_key) == dedupe_key) & (is_open | resolved)
-    else:
-        match = (col(Escalation.issue_key) == issue) & (
-            (is_open & (col(Escalation.repeat_key) == key)) | resolved
-        )
-    query = (
-        select(Escalation.id, is_open)
-        .where(col(Escalation.source_agent) == agent.name, match)
-        .order_by(is_open.desc(), col(Escalation.resolved_at).desc())
-        .limit(1)
-    )
-    found = session.exec(query).first()
+    params = {"agent": agent.name, "dedupe_key": dedupe_key, "issue": issue, "key": key, "since": since}
+    found = session.execute(_PRIOR[dedupe_key is not None], params).first()
     return None if found is None else Prior(id=found[0], open=bool(found[1]))
 
 
