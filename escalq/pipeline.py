@@ -17,6 +17,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
 from redis.exceptions import RedisError
 from rq import Queue
@@ -40,6 +41,9 @@ SWEEP = "escalq.pipeline.sweep"
 # Shorter would race a commit's own dispatch, a few milliseconds behind it.
 DISPATCH_GRACE = timedelta(seconds=5)
 # RQ holds a task's job while it waits in the queue, waits for its time, or runs.
+# A task's job keeps no result: the outbox row is the record, and RQ then deletes the finished job in the
+# pipeline that closes it rather than storing a result and a finished-registry entry for each.
+_RUN: dict[str, Any] = {"result_ttl": 0}
 _HELD = {JobStatus.QUEUED.value, JobStatus.SCHEDULED.value, JobStatus.DEFERRED.value, JobStatus.STARTED.value}
 Due = tuple[uuid.UUID, int]  # a task and its attempts so far, which name its next job
 _WRITTEN = "escalq.pipeline.written"
@@ -174,11 +178,11 @@ def _dispatch(
         target = queue()
         with target.connection.pipeline() as pipe:
             for task_id, attempt in due:
-                target.enqueue(RUN_TASK, str(task_id), job_id=job_id(task_id, attempt), pipeline=pipe)
+                target.enqueue(RUN_TASK, str(task_id), job_id=job_id(task_id, attempt), **_RUN, pipeline=pipe)
             if retry is not None:
                 task_id, attempt, when = retry
                 target.enqueue_at(
-                    when, RUN_TASK, str(task_id), job_id=job_id(task_id, attempt), pipeline=pipe
+                    when, RUN_TASK, str(task_id), job_id=job_id(task_id, attempt), **_RUN, pipeline=pipe
                 )
             if announced:  # last: RQ opens the pipeline's MULTI with its first command
                 pipe.publish(changes.CHANNEL, changes.announcement(announced))

@@ -5,12 +5,11 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import bindparam
-from sqlmodel import Session, select
+from sqlmodel import Session
 
 from escalq.clock import Clock
 from escalq.db import one_transaction
-from escalq.models import Agent, Escalation, Notification, NotificationStatus, Task, TaskKind
+from escalq.models import Agent, Notification, NotificationStatus, Task, TaskKind
 from escalq.services import agent_secrets, categories, notifications, outbox, repeats, webhooks
 from escalq.services.errors import Misconfigured
 from escalq.services.outbound import Outbound
@@ -34,33 +33,24 @@ def run(*, session: Session, task_id: uuid.UUID, config: Outbound, clock: Clock)
     expires and a sweep that picks the task up again. The claim and a webhook's outcome are one statement
     each: a `job_session` (autocommit) runs them in a round trip apiece.
     """
-    task = outbox.begin_attempt(session=session, task_id=task_id, now=clock(), lease=config.lease)
-    if task is None:
+    claim = outbox.begin_attempt(session=session, task_id=task_id, now=clock(), lease=config.lease)
+    if claim is None:
         return None
     session.commit()
-    if task.kind != TaskKind.webhook:  # a webhook's outcome is one statement; the others write several
+    task = claim.task
+    if task.kind == TaskKind.webhook:  # its outcome is one statement
+        assert claim.agent is not None, "a webhook's escalation has an agent (a foreign key)"
+        retry_at = _webhook(session=session, task=task, agent=claim.agent, config=config, clock=clock)
+    else:  # the others write several rows
         one_transaction(session)
-    runner = {
-        TaskKind.webhook: _webhook,
-        TaskKind.notification: _notification,
-        TaskKind.categorize: _categorize,
-    }
-    retry_at = runner[task.kind](session=session, task=task, config=config, clock=clock)
+        runner = _notification if task.kind == TaskKind.notification else _categorize
+        retry_at = runner(session=session, task=task, config=config, clock=clock)
     return Attempted(escalation_id=task.escalation_id, attempt=task.attempts, retry_at=retry_at)
 
 
-_AGENTS, _ESCALATIONS = Agent.__table__, Escalation.__table__  # type: ignore[attr-defined]
-_AGENT_OF = (  # built once: a worker runs it per delivery
-    select(_AGENTS)
-    .join(_ESCALATIONS, _ESCALATIONS.c.source_agent == _AGENTS.c.name)
-    .where(_ESCALATIONS.c.id == bindparam("escalation_id"))
-)
-
-
-def _webhook(*, session: Session, task: Task, config: Outbound, clock: Clock) -> datetime | None:
-    # One round trip for the agent (its secrets), as a plain row: a worker reads it, never changes it.
-    row = session.connection().execute(_AGENT_OF, {"escalation_id": task.escalation_id}).one()
-    agent = Agent(**row._mapping)
+def _webhook(
+    *, session: Session, task: Task, agent: Agent, config: Outbound, clock: Clock
+) -> datetime | None:
     attempt = task.attempts
     try:
         secrets = agent_secrets.signing_secrets(agent=agent, now=clock())

@@ -13,10 +13,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import bindparam, func, update
+from sqlalchemy import and_, bindparam, func, update
+from sqlalchemy import select as core_select
+from sqlalchemy.orm import make_transient_to_detached
 from sqlmodel import Session, col, select
 
-from escalq.models import Task, TaskKind, TaskStatus
+from escalq.models import Agent, Escalation, Task, TaskKind, TaskStatus
 
 # A job may start a little before its task is due: RQ's scheduler keeps times in whole seconds, and the
 # worker's clock may run ahead of the one that scheduled the retry.
@@ -46,30 +48,63 @@ def record(
 
 # Built once: a worker runs these for every task, and building a statement costs more than running it.
 _TASKS = Task.__table__  # type: ignore[attr-defined]
-_CLAIM = (
-    update(Task)
+_ESCALATIONS, _AGENTS = Escalation.__table__, Agent.__table__  # type: ignore[attr-defined]
+_CLAIMED = (
+    update(_TASKS)
     .where(
-        col(Task.id) == bindparam("task_id"),
-        col(Task.status) == TaskStatus.pending,
-        col(Task.next_attempt_at) <= bindparam("due_by"),
+        _TASKS.c.id == bindparam("task_id"),
+        _TASKS.c.status == TaskStatus.pending,
+        _TASKS.c.next_attempt_at <= bindparam("due_by"),
     )
-    .values(status=TaskStatus.running, attempts=col(Task.attempts) + 1, lease_until=bindparam("lease_until"))
-    .returning(Task)
+    .values(status=TaskStatus.running, attempts=_TASKS.c.attempts + 1, lease_until=bindparam("lease_until"))
+    .returning(*_TASKS.c)
+    .cte("claimed")
+)
+_AGENT_PREFIX = "agent_"
+# The claim, and for a webhook the agent whose secrets sign it: one round trip, run through Core (the
+# ORM's UPDATE ... RETURNING path cost a worker more Python than the statement's round trip).
+_CLAIM = core_select(
+    _CLAIMED, *(column.label(_AGENT_PREFIX + column.name) for column in _AGENTS.c)
+).select_from(
+    _CLAIMED.outerjoin(
+        _ESCALATIONS,
+        and_(_ESCALATIONS.c.id == _CLAIMED.c.escalation_id, _CLAIMED.c.kind == TaskKind.webhook),
+    ).outerjoin(_AGENTS, _AGENTS.c.name == _ESCALATIONS.c.source_agent)
 )
 
 
-def begin_attempt(*, session: Session, task_id: uuid.UUID, now: datetime, lease: timedelta) -> Task | None:
+@dataclass(frozen=True)
+class Claim:
+    """A task held for one attempt (in the caller's session), and for a webhook its agent (read only)."""
+
+    task: Task
+    agent: Agent | None
+
+
+def begin_attempt(*, session: Session, task_id: uuid.UUID, now: datetime, lease: timedelta) -> Claim | None:
     """Take the task for one attempt, or None when it is done, not yet due, or held by a worker.
 
     A single UPDATE decides, so two workers given the same task never both run it.
     """
-    return session.scalars(
-        _CLAIM,
-        {"task_id": task_id, "due_by": now + EARLY, "lease_until": now + lease},
-        # No search of the session for other copies to update (the returned row is the task, refreshed):
-        # on a worker's hot path that search costs more than the statement's round trip.
-        execution_options={"populate_existing": True, "synchronize_session": False},
-    ).one_or_none()
+    session.flush()  # the session's own pending rows first, as its queries see them (none in a worker)
+    row = (
+        session.connection()
+        .execute(_CLAIM, {"task_id": task_id, "due_by": now + EARLY, "lease_until": now + lease})
+        .one_or_none()
+    )
+    if row is None:
+        return None
+    values = row._asdict()
+    claimed = Task(**{column.name: values[column.name] for column in _TASKS.c})
+    make_transient_to_detached(claimed)  # as loaded: what `finish` changes is what a flush writes
+    task = session.merge(claimed, load=False)  # the session's own copy, refreshed, if it has one
+    agent_id = values[_AGENT_PREFIX + "id"]
+    agent = (
+        None
+        if agent_id is None
+        else Agent(**{column.name: values[_AGENT_PREFIX + column.name] for column in _AGENTS.c})
+    )
+    return Claim(task=task, agent=agent)
 
 
 @dataclass(frozen=True)

@@ -164,9 +164,11 @@ def test_retry_delays_are_jittered_by_up_to_20_percent(session, now):
         task = outbox.record(
             session=session, kind=TaskKind.categorize, escalation_id=None, payload={}, now=now
         )
-        claimed = outbox.begin_attempt(session=session, task_id=task.id, now=now, lease=lease)
-        assert claimed is not None
-        retry_at = outbox.fail(session=session, task=claimed, now=now, error="boom", retry=True, delays=[100])
+        claim = outbox.begin_attempt(session=session, task_id=task.id, now=now, lease=lease)
+        assert claim is not None
+        retry_at = outbox.fail(
+            session=session, task=claim.task, now=now, error="boom", retry=True, delays=[100]
+        )
         assert retry_at is not None
         offsets.append(seconds_between(retry_at, now))
 
@@ -285,7 +287,7 @@ def test_an_attempt_that_outlived_its_lease_leaves_the_task_to_the_next_one(sess
     second = outbox.begin_attempt(
         session=session, task_id=task.id, now=clock() + 2 * config.lease, lease=config.lease
     )
-    assert second is not None and second.attempts == 2
+    assert second is not None and second.task.attempts == 2
     session.commit()
     webhook_receiver.release.set()
     worker.join(timeout=10)

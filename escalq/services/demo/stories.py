@@ -289,8 +289,9 @@ class _Worker:
         ).all()
         for task_id in [task.id for task in pending]:
             done_at = at + timedelta(seconds=self.rng.uniform(0.3, 2.0))
-            task = outbox.begin_attempt(session=self.session, task_id=task_id, now=done_at, lease=self.lease)
-            assert task is not None
+            claim = outbox.begin_attempt(session=self.session, task_id=task_id, now=done_at, lease=self.lease)
+            assert claim is not None
+            task = claim.task
             self._run(task, done_at)
             outbox.succeed(session=self.session, task=task, now=done_at)
         self.session.flush()
