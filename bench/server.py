@@ -17,7 +17,7 @@ from pathlib import Path
 import httpx
 
 from escalq.cli.database import ROOT
-from tests.net import free_port
+from harness.net import free_port
 
 REFLEX = Path(sys.executable).parent / "reflex"
 SERVER = "Reflex production backend (reflex run --env prod --backend-only, Granian)"

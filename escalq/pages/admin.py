@@ -11,7 +11,7 @@ from escalq.pages.layout import signed_in_page
 from escalq.pages.registry import page
 from escalq.schemas.admin import AgentRow, KeyRow, ReviewerRow
 from escalq.state.admin import ROLES, AdminState
-from escalq.state.oncall import OncallState
+from escalq.state.oncall import OncallState, zone_names
 
 
 def _messages() -> rx.Component:
@@ -460,7 +460,7 @@ def admin() -> rx.Component:
             rx.heading("Admin", size="6"),
             _messages(),
             _reviewers(),
-            oncall_section(OncallState),
+            oncall_section(OncallState, zones=zone_names()),
             _agents(),
             _reveal(),
             _manage(),

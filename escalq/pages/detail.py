@@ -10,6 +10,7 @@ from escalq.pages.layout import signed_in_page
 from escalq.pages.registry import page
 from escalq.schemas.detail import ContextSection
 from escalq.schemas.handback import ContextUpdateRow
+from escalq.state.actions import RESOLUTIONS, WARRANTED
 from escalq.state.detail import DetailState
 
 E = DetailState.escalation
@@ -271,7 +272,7 @@ def _body() -> rx.Component:
             notification_row,
             "No notifications.",
         ),
-        resolve_dialog(DetailState),
+        resolve_dialog(DetailState, resolutions=RESOLUTIONS, warranted=WARRANTED),
         _ask_dialog(),
         spacing="4",
         width="100%",

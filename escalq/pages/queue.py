@@ -12,6 +12,7 @@ from escalq.components.shortcuts import shortcuts_help
 from escalq.pages.layout import signed_in_page
 from escalq.pages.registry import page
 from escalq.schemas.queue import QueueRow
+from escalq.state.actions import RESOLUTIONS, WARRANTED
 from escalq.state.queue import ASK_PERMISSION, STATUS_CHOICES, QueueState
 from escalq.state.shortcuts import FOCUS, KEYS, SHORTCUTS
 
@@ -266,7 +267,7 @@ def queue_page() -> rx.Component:
                 ),
                 align="center",
             ),
-            resolve_dialog(QueueState),
+            resolve_dialog(QueueState, resolutions=RESOLUTIONS, warranted=WARRANTED),
             shortcuts_help(
                 shortcuts=SHORTCUTS, open_=QueueState.help_open, on_open_change=QueueState.set_help_open
             ),
