@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 BUN := .tools/node_modules/.bin/bun
 AXE := .tools/node_modules/axe-core/axe.min.js
 
-.PHONY: setup run dev test lint bench lock clean chromium
+.PHONY: setup run dev test lint bench migration lock clean chromium
 
 setup: $(STAMP) $(BUN) $(AXE)
 
@@ -57,6 +57,15 @@ test: setup lint chromium
 bench: setup
 	command -v wrk >/dev/null && command -v pgbench >/dev/null || (apt-get update && apt-get install -y wrk postgresql)
 	$(BIN)/python -m escalq.cli.with_servers -- $(BIN)/python -m bench $(BENCH_ARGS)
+
+# `make migration NAME=what_it_does`: an empty revision after the head, numbered on from it, in
+# alembic/versions/<date>_<number>_<what_it_does>.py (alembic.ini's file_template), to be written by hand.
+NEXT_REVISION = from alembic.config import Config; from alembic.script import ScriptDirectory; \
+	head = ScriptDirectory.from_config(Config("alembic.ini")).get_current_head(); print(f"{int(head) + 1:04d}")
+
+migration: setup
+	@test -n "$(NAME)" || { echo "usage: make migration NAME=what_it_does" >&2; exit 2; }
+	rev="$$($(BIN)/python -c '$(NEXT_REVISION)')" && $(BIN)/alembic revision --rev-id "$$rev" -m "$(NAME)"
 
 # Re-pin requirements.txt from the virtualenv after changing the dependencies in pyproject.toml.
 lock: setup

@@ -34,7 +34,7 @@ from escalq import metrics_cache
 from escalq.clock import utc_now
 from escalq.db import get_engine, new_session
 from escalq.services import policies
-from tests.net import serve_api
+from harness.net import serve_api
 
 BUDGET_READS = 7
 FULL_READ = "SELECT sum(length(issue_description)) FROM escalations"

@@ -19,7 +19,7 @@ import httpx
 
 from escalq.cli.database import ROOT
 from escalq.config import get_settings
-from tests.net import free_port
+from harness.net import free_port
 
 REFLEX = Path(sys.executable).parent / "reflex"
 SERVER = "Reflex production backend (reflex run --env prod --backend-only, Granian, state in Redis)"

@@ -29,7 +29,7 @@ from escalq import pipeline
 from escalq.db import new_session
 from escalq.models import Escalation, Priority, Reviewer, Status
 from escalq.services import escalations
-from tests.net import free_port
+from harness.net import free_port
 
 WAITERS = 500
 WARM_UP = 50

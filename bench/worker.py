@@ -27,7 +27,7 @@ from escalq.models import Priority, Reviewer, Task, TaskKind, TaskStatus
 from escalq.schemas.escalation import EscalationCreate
 from escalq.services import escalations, people
 from escalq.services.outbound import configured
-from tests.net import free_port
+from harness.net import free_port
 
 ESCALQ = Path(sys.executable).with_name("escalq")
 ROOT = Path(__file__).resolve().parent.parent

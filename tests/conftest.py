@@ -15,7 +15,7 @@ from escalq import broker
 from escalq.config import DEFAULT_DATABASE_URL, get_settings
 from escalq.db import get_engine, new_session
 from escalq.services.outbound import configured
-from tests.net import serve_api
+from harness.net import serve_api
 
 # The server to make throwaway databases on; never the database `make run` uses.
 SERVER_URL = os.environ.get("ESCALQ_TEST_DATABASE_SERVER") or os.environ.get(

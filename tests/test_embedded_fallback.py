@@ -17,8 +17,8 @@ from escalq.cli.database import ROOT, upgrade
 from escalq.cli.local_servers import postgres_error, redis_error
 from escalq.cli.servers import Servers, resolve_postgres, resolve_redis
 from escalq.config import DEFAULT_DATABASE_URL, DEFAULT_REDIS_URL
+from harness.net import free_port
 from tests.factories import PASSWORD
-from tests.net import free_port
 
 BIN = Path(sys.executable).parent
 

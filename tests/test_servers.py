@@ -19,7 +19,7 @@ from escalq.cli.servers import (
 )
 from escalq.cli.with_servers import with_db
 from escalq.config import DEFAULT_DATABASE_URL, DEFAULT_REDIS_URL, Settings
-from tests.net import free_port
+from harness.net import free_port
 
 
 @pytest.fixture

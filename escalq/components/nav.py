@@ -1,48 +1,41 @@
 """The top bar: where you are, who you are, where you may go."""
 
+from collections.abc import Sequence
+from dataclasses import dataclass
+
 import reflex as rx
 
-from escalq.state.base import AuthState
 
+@dataclass(frozen=True)
+class NavLink:
+    """A link of the top bar; `shown` None: always there."""
 
-def signed_in_page(state: type[AuthState], *children: rx.Component) -> rx.Component:
-    """A page for a signed-in reviewer: the top bar of `state` (any AuthState), then `children`."""
-    return rx.container(
-        nav_bar(
-            name=state.reviewer_name,
-            is_admin=state.is_admin,
-            is_manager=state.is_manager,
-            on_logout=state.logout,
-            on_call=state.on_call_names,
-        ),
-        rx.el.main(*children),
-        size="4",
-    )
+    label: str
+    href: str
+    element_id: str
+    shown: rx.Var[bool] | None = None
 
 
 def nav_bar(
     *,
+    home: str,
+    links: Sequence[NavLink],
+    account: str,
     name: rx.Var[str],
-    is_admin: rx.Var[bool],
-    is_manager: rx.Var[bool],
     on_logout: rx.EventHandler,
     on_call: rx.Var[str],
 ) -> rx.Component:
     """`on_call`: the display names of whoever is on call now, comma-separated ("" for nobody)."""
     return rx.el.nav(
         rx.hstack(
-            rx.link(rx.heading("escalq", size="5"), href="/", underline="none"),
-            rx.link("Queue", href="/"),
-            rx.cond(is_manager, rx.link("Metrics", href="/metrics", id="nav-metrics")),
-            rx.cond(is_manager, rx.link("Audit log", href="/audit", id="nav-audit")),
-            rx.cond(is_manager, rx.link("Policies", href="/policies", id="nav-policies")),
-            rx.cond(is_admin, rx.link("Admin", href="/admin", id="nav-admin")),
+            rx.link(rx.heading("escalq", size="5"), href=home, underline="none"),
+            *(_link(link) for link in links),
             rx.spacer(),
             _on_call(on_call),
             # Never an empty link (a link without a name), even before the name has arrived.
             rx.link(
                 rx.text(rx.cond(name != "", name, "Account"), size="2", color_scheme="gray"),
-                href="/account",
+                href=account,
                 id="nav-user",
             ),
             rx.color_mode.button(size="1", variant="ghost", aria_label="Switch between light and dark"),
@@ -56,6 +49,11 @@ def nav_bar(
         ),
         aria_label="Main",
     )
+
+
+def _link(link: NavLink) -> rx.Component:
+    anchor = rx.link(link.label, href=link.href, id=link.element_id)
+    return anchor if link.shown is None else rx.cond(link.shown, anchor)
 
 
 def _on_call(names: rx.Var[str]) -> rx.Component:

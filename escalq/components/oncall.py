@@ -1,5 +1,6 @@
 """The admin page's on-call section: the rotation form and its overrides, for a state like OncallState."""
 
+from collections.abc import Sequence
 from typing import Any
 
 import reflex as rx
@@ -7,7 +8,6 @@ import reflex as rx
 from escalq.components.badges import badge
 from escalq.components.history import data_table
 from escalq.schemas.oncall import OverrideRow
-from escalq.services.shifts import time_zones
 
 ZONES_LIST = "oncall-zones"
 
@@ -36,7 +36,7 @@ def _now(state: Any) -> rx.Component:
     )
 
 
-def _rotation_form(state: Any) -> rx.Component:
+def _rotation_form(state: Any, zones: Sequence[str]) -> rx.Component:
     return rx.form(
         rx.vstack(
             rx.flex(
@@ -65,7 +65,7 @@ def _rotation_form(state: Any) -> rx.Component:
                 rx.input(name="member_emails", id="oncall-members", required=True, width="100%"),
                 width="100%",
             ),
-            rx.el.datalist(*[rx.el.option(value=zone) for zone in time_zones()], id=ZONES_LIST),
+            rx.el.datalist(*[rx.el.option(value=zone) for zone in zones], id=ZONES_LIST),
             rx.button("Save rotation", type="submit", id="oncall-save"),
             spacing="3",
             width="100%",
@@ -133,8 +133,8 @@ def _overrides(state: Any) -> rx.Component:
     )
 
 
-def oncall_section(state: Any) -> rx.Component:
-    """Who is on shift, the rotation form and the overrides."""
+def oncall_section(state: Any, *, zones: Sequence[str]) -> rx.Component:
+    """Who is on shift, the rotation form (suggesting `zones`) and the overrides."""
     return rx.card(
         rx.vstack(
             rx.heading("On call", size="5"),
@@ -145,7 +145,7 @@ def oncall_section(state: Any) -> rx.Component:
                 color_scheme="gray",
             ),
             _now(state),
-            _rotation_form(state),
+            _rotation_form(state, zones),
             rx.cond(state.has_rotation, _overrides(state)),
             spacing="4",
             width="100%",

@@ -1,27 +1,27 @@
 """The resolve dialog and the action notice, for any page whose state has the escalation actions."""
 
+from collections.abc import Sequence
 from typing import Any
 
 import reflex as rx
 
-from escalq.state.actions import RESOLUTIONS, WARRANTED
 
-
-def resolve_dialog(actions: Any) -> rx.Component:
-    """Resolution and notes for the escalation `actions.resolving_id`."""
+def resolve_dialog(actions: Any, *, resolutions: Sequence[str], warranted: Sequence[str]) -> rx.Component:
+    """Resolution (one of `resolutions`), notes and whether escalating was warranted (one of `warranted`)
+    for the escalation `actions.resolving_id`."""
     return rx.dialog.root(
         rx.dialog.content(
             rx.dialog.title("Resolve escalation"),
             rx.vstack(
                 rx.text("Decision", size="2"),
                 rx.select(
-                    RESOLUTIONS, value=actions.resolution, on_change=actions.set_resolution, id="resolution"
+                    resolutions, value=actions.resolution, on_change=actions.set_resolution, id="resolution"
                 ),
                 rx.text("Notes for the agent", size="2"),
                 rx.text_area(value=actions.notes, on_change=actions.set_notes, id="notes", rows="4"),
                 rx.text("Was escalating this warranted? (feeds the agent's precision)", size="2"),
                 rx.radio_group(
-                    WARRANTED,
+                    warranted,
                     value=actions.warranted,
                     on_change=actions.set_warranted,
                     direction="row",

@@ -2,10 +2,10 @@
 
 import reflex as rx
 
-from escalq.components.nav import signed_in_page
+from escalq import sitemap
+from escalq.pages.layout import signed_in_page
+from escalq.pages.registry import page
 from escalq.state.account import AccountState
-
-ROUTE = "/account"
 
 
 def _password_input(name: str, placeholder: str, element_id: str) -> rx.Component:
@@ -58,6 +58,7 @@ def _sign_out_everywhere() -> rx.Component:
     )
 
 
+@page(sitemap.ACCOUNT, AccountState.load)
 def account_page() -> rx.Component:
     return signed_in_page(
         AccountState,

@@ -2,16 +2,16 @@
 
 import reflex as rx
 
+from escalq import sitemap
 from escalq.components.badges import badge
 from escalq.components.history import data_table, when
-from escalq.components.nav import signed_in_page
 from escalq.components.oncall import oncall_section
 from escalq.pages.agent_schema import schema_cell, schema_dialog
+from escalq.pages.layout import signed_in_page
+from escalq.pages.registry import page
 from escalq.schemas.admin import AgentRow, KeyRow, ReviewerRow
 from escalq.state.admin import ROLES, AdminState
-from escalq.state.oncall import OncallState
-
-ROUTE = "/admin"
+from escalq.state.oncall import OncallState, zone_names
 
 
 def _messages() -> rx.Component:
@@ -452,6 +452,7 @@ def _reveal() -> rx.Component:
     )
 
 
+@page(sitemap.ADMIN, AdminState.load, OncallState.load_oncall)
 def admin() -> rx.Component:
     return signed_in_page(
         AdminState,
@@ -459,7 +460,7 @@ def admin() -> rx.Component:
             rx.heading("Admin", size="6"),
             _messages(),
             _reviewers(),
-            oncall_section(OncallState),
+            oncall_section(OncallState, zones=zone_names()),
             _agents(),
             _reveal(),
             _manage(),

@@ -2,13 +2,13 @@
 
 import reflex as rx
 
+from escalq import sitemap
 from escalq.components.badges import badge
 from escalq.components.history import table_or_note
-from escalq.components.nav import signed_in_page
+from escalq.pages.layout import signed_in_page
+from escalq.pages.registry import page
 from escalq.schemas.audit import AuditRow
 from escalq.state.audit import AuditState
-
-ROUTE = "/audit"
 
 
 def _filter(name: str, label: str, value: rx.Var[str], **props: str) -> rx.Component:
@@ -45,7 +45,10 @@ def _row(row: rx.Var[AuditRow]) -> rx.Component:
     return rx.table.row(
         rx.table.cell(rx.text(row.at, size="2")),
         rx.table.cell(
-            rx.link(rx.code(row.escalation_id.split("-")[0]), href="/escalations/" + row.escalation_id)
+            rx.link(
+                rx.code(row.escalation_id.split("-")[0]),
+                href=sitemap.DETAIL.path(escalation_id=row.escalation_id),
+            )
         ),
         rx.table.cell(row.actor),
         rx.table.row_header_cell(row.action),
@@ -58,6 +61,7 @@ def _row(row: rx.Var[AuditRow]) -> rx.Component:
     )
 
 
+@page(sitemap.AUDIT, AuditState.load)
 def audit_page() -> rx.Component:
     return signed_in_page(
         AuditState,

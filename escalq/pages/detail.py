@@ -2,15 +2,17 @@
 
 import reflex as rx
 
+from escalq import sitemap
 from escalq.components.badges import badge, priority_badge, status_badge
 from escalq.components.history import delivery_row, event_row, notification_row, table_or_note, when
-from escalq.components.nav import signed_in_page
 from escalq.components.resolve import notice, resolve_dialog
+from escalq.pages.layout import signed_in_page
+from escalq.pages.registry import page
 from escalq.schemas.detail import ContextSection
 from escalq.schemas.handback import ContextUpdateRow
+from escalq.state.actions import RESOLUTIONS, WARRANTED
 from escalq.state.detail import DetailState
 
-ROUTE = "/escalations/[escalation_id]"
 E = DetailState.escalation
 
 
@@ -227,7 +229,7 @@ def _body() -> rx.Component:
                     rx.hstack(
                         rx.link(
                             badge("loop?", color_scheme="red"),
-                            href="/escalations/" + E.related_to,
+                            href=sitemap.DETAIL.path(escalation_id=E.related_to),
                             id="related-link",
                         ),
                         rx.text("decided ", E.related_resolution, id="related-resolution"),
@@ -270,13 +272,14 @@ def _body() -> rx.Component:
             notification_row,
             "No notifications.",
         ),
-        resolve_dialog(DetailState),
+        resolve_dialog(DetailState, resolutions=RESOLUTIONS, warranted=WARRANTED),
         _ask_dialog(),
         spacing="4",
         width="100%",
     )
 
 
+@page(sitemap.DETAIL, DetailState.load)
 def detail_page() -> rx.Component:
     return signed_in_page(
         DetailState,

@@ -2,12 +2,12 @@
 
 import reflex as rx
 
-from escalq.state.base import LOGIN_ROUTE
+from escalq import sitemap
+from escalq.pages.registry import page
 from escalq.state.login import LoginState
 
-ROUTE = LOGIN_ROUTE
 
-
+@page(sitemap.LOGIN)
 def login() -> rx.Component:
     return rx.center(
         rx.card(

@@ -3,12 +3,12 @@
 import plotly.graph_objects as go
 import reflex as rx
 
+from escalq import sitemap
 from escalq.components.history import table_or_note
-from escalq.components.nav import signed_in_page
+from escalq.pages.layout import signed_in_page
+from escalq.pages.registry import page
 from escalq.schemas.metrics import PrecisionRow
 from escalq.state.metrics import PRESETS, MetricsState
-
-ROUTE = "/metrics"
 
 
 def _stat(label: str, value: rx.Var[str], hint: rx.Var[str] | str = "") -> rx.Component:
@@ -65,6 +65,7 @@ def _precision_row(row: PrecisionRow) -> rx.Component:
     return rx.table.row(rx.table.cell(row.name), rx.table.cell(row.precision), rx.table.cell(row.counts))
 
 
+@page(sitemap.METRICS, MetricsState.load)
 def metrics_page() -> rx.Component:
     return signed_in_page(
         MetricsState,

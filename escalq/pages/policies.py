@@ -3,13 +3,14 @@ it as a new version, approve, activate and roll back (each confirmed with the di
 
 import reflex as rx
 
+from escalq import sitemap
 from escalq.components.badges import badge
 from escalq.components.history import table_or_note, when
-from escalq.components.nav import signed_in_page
+from escalq.pages.layout import signed_in_page
+from escalq.pages.registry import page
 from escalq.schemas.policy_rows import FieldError, PolicyRow, RuleTestRow
 from escalq.state.policies import TEST_DAYS, PoliciesState, PolicyEditState
 
-ROUTE = "/policies"
 DOCUMENT_INPUT = "policy-document"
 
 
@@ -240,6 +241,7 @@ def _confirm_dialog() -> rx.Component:
     )
 
 
+@page(sitemap.POLICIES, PoliciesState.load)
 def policies_page() -> rx.Component:
     return signed_in_page(
         PoliciesState,

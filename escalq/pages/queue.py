@@ -4,16 +4,18 @@ from typing import Any
 
 import reflex as rx
 
+from escalq import sitemap
 from escalq.components.badges import badge, priority_badge, status_badge
 from escalq.components.countdown import countdown
-from escalq.components.nav import signed_in_page
 from escalq.components.resolve import notice, resolve_dialog
 from escalq.components.shortcuts import shortcuts_help
+from escalq.pages.layout import signed_in_page
+from escalq.pages.registry import page
 from escalq.schemas.queue import QueueRow
+from escalq.state.actions import RESOLUTIONS, WARRANTED
 from escalq.state.queue import ASK_PERMISSION, STATUS_CHOICES, QueueState
 from escalq.state.shortcuts import FOCUS, KEYS, SHORTCUTS
 
-ROUTE = "/"
 # Read by screen readers, not drawn.
 VISUALLY_HIDDEN = {
     "position": "absolute",
@@ -66,7 +68,7 @@ def _row(row: QueueRow) -> rx.Component:
         rx.table.cell(status_badge(row.status)),
         rx.table.cell(row.source_agent, class_name="wide-only"),
         rx.table.cell(
-            rx.link(row.description, href=f"/escalations/{row.id}"),
+            rx.link(row.description, href=sitemap.DETAIL.path(escalation_id=row.id)),
             min_width="14em",
             max_width="32em",
             class_name="description",
@@ -204,6 +206,7 @@ def _filters() -> rx.Component:
     )
 
 
+@page(sitemap.QUEUE, QueueState.load)
 def queue_page() -> rx.Component:
     return signed_in_page(
         QueueState,
@@ -264,7 +267,7 @@ def queue_page() -> rx.Component:
                 ),
                 align="center",
             ),
-            resolve_dialog(QueueState),
+            resolve_dialog(QueueState, resolutions=RESOLUTIONS, warranted=WARRANTED),
             shortcuts_help(
                 shortcuts=SHORTCUTS, open_=QueueState.help_open, on_open_change=QueueState.set_help_open
             ),

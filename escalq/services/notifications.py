@@ -7,6 +7,7 @@ from datetime import datetime
 
 from sqlmodel import Session, col, select
 
+from escalq import sitemap
 from escalq.integrations import email, slack
 from escalq.models import (
     Channel,
@@ -123,7 +124,7 @@ def message(*, session: Session, escalation: Escalation, kind: str, public_url: 
     The full context stays in escalq for the reviewer; only a masked excerpt goes out.
     """
     assignee = session.get(Reviewer, escalation.assigned_to) if escalation.assigned_to else None
-    link = f"{public_url.rstrip('/')}/escalations/{escalation.id}"
+    link = public_url.rstrip("/") + sitemap.DETAIL.path(escalation_id=escalation.id)
     # Mask before shortening: a secret cut in half by the excerpt would no longer be recognised.
     short = shorten(masking.mask(escalation.issue_description), 300)
     context = shorten(masking.mask(json.dumps(escalation.context_data, ensure_ascii=False)), 500)

@@ -2,10 +2,11 @@
 
 import reflex as rx
 
+from escalq import sitemap
 from escalq.clock import utc_now
 from escalq.services import offboarding, sessions
 from escalq.services.errors import DomainError
-from escalq.state.base import LOGIN_ROUTE, AuthState, in_session
+from escalq.state.base import AuthState, in_session
 
 # Inputs of the change-password form; cleared once it worked.
 PASSWORD_INPUTS = ("account-current", "account-new", "account-again")
@@ -26,7 +27,7 @@ class AccountState(AuthState):
         current, new = form.get("current", ""), form.get("new", "")
         reviewer = await self.current_reviewer()
         if reviewer is None:
-            return rx.redirect(LOGIN_ROUTE)
+            return rx.redirect(sitemap.LOGIN.path())
         if new != form.get("again", ""):
             self.error, self.notice = "The two new passwords differ.", ""
             return None
@@ -55,4 +56,4 @@ class AccountState(AuthState):
             )
         self.token = ""
         self._remember(None)
-        return rx.redirect(LOGIN_ROUTE)
+        return rx.redirect(sitemap.LOGIN.path())

@@ -24,6 +24,7 @@ from reflex.state import (
 from reflex_base.constants.state import FIELD_MARKER
 from sqlmodel import Session
 
+from escalq import sitemap
 from escalq.clock import utc_now
 from escalq.config import get_settings
 from escalq.models import Reviewer, Role
@@ -34,7 +35,6 @@ from escalq.state import reads
 
 F = TypeVar("F", bound=Callable[..., Any])
 T = TypeVar("T")
-LOGIN_ROUTE = "/login"
 # Keys of reads shared within a live round (escalq.state.reads): a session token's, the on-call names.
 SESSION, ON_CALL = "session", "on call"
 _PUBLIC = "__escalq_public__"
@@ -148,7 +148,7 @@ class AuthState(rx.State):
         token = self.token
         await in_session(lambda s: sessions.logout(session=s, token=token, now=utc_now()))
         await forget(self, None)
-        return rx.redirect(LOGIN_ROUTE)
+        return rx.redirect(sitemap.LOGIN.path())
 
 
 async def signed_in(token: str) -> Reviewer | None:
@@ -222,8 +222,8 @@ async def refusal(state: BaseState, state_cls: type[BaseState]) -> list[Event] |
     await forget(state, reviewer)
     path = safe_next(state.router.url.path)
     if reviewer is None:
-        return Event.from_event_type(rx.redirect(f"{LOGIN_ROUTE}?next={quote(path)}"))
-    return Event.from_event_type(rx.redirect(f"/?denied={quote(path.strip('/'))}"))
+        return Event.from_event_type(rx.redirect(f"{sitemap.LOGIN.path()}?next={quote(path)}"))
+    return Event.from_event_type(rx.redirect(f"{sitemap.QUEUE.path()}?denied={quote(path.strip('/'))}"))
 
 
 def _incoming_token(event: Event) -> str:

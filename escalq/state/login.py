@@ -2,6 +2,7 @@
 
 import reflex as rx
 
+from escalq import sitemap
 from escalq.clock import utc_now
 from escalq.services import sessions
 from escalq.services.errors import Throttled, Unauthorized
@@ -39,4 +40,4 @@ class LoginState(AuthState):
             return
         self.token, self.error, self.busy = token, "", False
         self._remember(reviewer)
-        yield rx.redirect(safe_next(self.router.url.query_parameters.get("next", "/")))
+        yield rx.redirect(safe_next(self.router.url.query_parameters.get("next", sitemap.QUEUE.path())))

@@ -14,7 +14,7 @@ from sqlmodel import Session
 from escalq.clock import utc_now
 from escalq.models import Reviewer
 from escalq.schemas.oncall import OverrideRow, RotationOut, RotationRow
-from escalq.services import oncall
+from escalq.services import oncall, shifts
 from escalq.services.errors import DomainError, Invalid
 from escalq.state.admin import AdminState
 from escalq.state.base import in_session
@@ -31,6 +31,11 @@ ROTATION_INPUTS = {
 OVERRIDE_INPUTS = ("oncall-override-starts", "oncall-override-ends", "oncall-override-reason")
 _SHOWN = "%Y-%m-%d %H:%M %Z"
 T = TypeVar("T")
+
+
+def zone_names() -> list[str]:
+    """The IANA zones the rotation form suggests, listed in the admin page when it is compiled."""
+    return shifts.time_zones()
 
 
 def _parsed(text: str, parse: Callable[[str], T], *, kind: str, field: str) -> T:

@@ -8,6 +8,7 @@ import reflex as rx
 from reflex.event import EventSpec
 from sqlmodel import Session
 
+from escalq import sitemap
 from escalq.clock import utc_now
 from escalq.models import OPEN_STATUSES, Priority, Status
 from escalq.schemas.queue import QueueRow, UrgentAlert
@@ -154,7 +155,7 @@ class QueueState(EscalationActions):
                     for text in (
                         f"Urgent escalation for you from {alert.agent}",
                         alert.description,
-                        f"/escalations/{alert.id}",
+                        sitemap.DETAIL.path(escalation_id=alert.id),
                     )
                 )
                 + ")"
@@ -231,7 +232,7 @@ class QueueState(EscalationActions):
             self._say("Select an escalation first: j or ↓ selects the next one.", error=True)
             return None
         if move == Move.open:
-            return rx.redirect(f"/escalations/{selected.id}")
+            return rx.redirect(sitemap.DETAIL.path(escalation_id=selected.id))
         if move == Move.claim:
             if not selected.claimable:
                 self._say(f"Not claimable: it is {selected.status}.", error=True)

@@ -26,8 +26,8 @@ from escalq.services import attempts, categories, outbound
 from escalq.services.notifications import Channels
 from escalq.services.outbound import Outbound
 from escalq.services.urls import Reach
+from harness.net import free_port
 from tests.background.receivers import HttpReceiver, SmtpInbox
-from tests.net import free_port
 
 PUBLIC_URL = "https://escalq.example"
 SENDER = "escalq@test.example"

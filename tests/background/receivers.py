@@ -14,7 +14,7 @@ from aiosmtpd.controller import Controller
 from standardwebhooks import Webhook
 from standardwebhooks.webhooks import WebhookVerificationError
 
-from tests.net import free_port
+from harness.net import free_port
 
 HANG_LIMIT_S = 30.0
 

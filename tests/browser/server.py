@@ -21,7 +21,7 @@ import httpx
 from escalq.cli.database import ROOT
 from escalq.cli.processes import stop_groups
 from escalq.cli.run import BIN, child_env
-from tests.net import free_port
+from harness.net import free_port
 
 CHROMIUM = Path(shutil.which("chromium") or "/usr/bin/chromium")
 BUN = ROOT / ".tools" / "node_modules" / ".bin" / "bun"

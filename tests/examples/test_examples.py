@@ -16,10 +16,10 @@ import pytest
 from escalq.clock import utc_now
 from escalq.models import TaskKind
 from escalq_client import Escalq
+from harness.net import free_port
 from tests.api.waiters import until, waiting_now
 from tests.background.helpers import FakeClock, make_outbound, run_once, tasks_of
 from tests.factories import make_agent, make_reviewer
-from tests.net import free_port
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 

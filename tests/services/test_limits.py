@@ -18,9 +18,9 @@ from escalq.services.limits import Limits
 from escalq.services.notifications import Channels
 from escalq.services.outbound import Outbound
 from escalq.services.ratelimit import Counter
+from harness.net import free_port
 from tests.concurrency import at_once
 from tests.factories import make_agent
-from tests.net import free_port
 
 SECOND = timedelta(seconds=1)
 LIMITS = Limits(

@@ -4,7 +4,7 @@ import httpx
 import pytest
 
 from escalq.config import Settings, get_settings
-from tests.net import serve_api
+from harness.net import serve_api
 
 FOREIGN = "https://evil.example"
 

@@ -1,0 +1,1 @@
+"""What the tests and the bench share (neither imports the other): local network helpers."""
