@@ -15,7 +15,6 @@ import logging
 import uuid
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -46,7 +45,6 @@ DISPATCH_GRACE = timedelta(seconds=5)
 _RUN: dict[str, Any] = {"result_ttl": 0}
 _HELD = {JobStatus.QUEUED.value, JobStatus.SCHEDULED.value, JobStatus.DEFERRED.value, JobStatus.STARTED.value}
 Due = tuple[uuid.UUID, int]  # a task and its attempts so far, which name its next job
-_WRITTEN = "escalq.pipeline.written"
 
 
 def queue() -> Queue:
@@ -58,22 +56,9 @@ def job_id(task_id: uuid.UUID, attempt: int) -> str:
     return f"task-{task_id}-{attempt}"
 
 
-@dataclass
-class _Written:
-    """What the session's transaction wrote that the outside must hear of once it commits."""
-
-    escalations: set[uuid.UUID] = field(default_factory=set)
-    tasks: list[uuid.UUID] = field(default_factory=list)
-
-
-def _written(session: Session) -> _Written:
-    written: _Written = session.info.setdefault(_WRITTEN, _Written())
-    return written
-
-
 @event.listens_for(Session, "before_flush")
 def _note(session: Session, flush_context: object, instances: object) -> None:
-    written = _written(session)
+    written = outbox.written(session)
     for row in session.new:
         if isinstance(row, EscalationEvent):
             written.escalations.add(row.escalation_id)
@@ -87,14 +72,14 @@ def _note(session: Session, flush_context: object, instances: object) -> None:
 @event.listens_for(Session, "after_rollback")
 def _forget(session: Session) -> None:
     """Tasks committed outside `commit` are left to the sweep; a rolled-back transaction wrote none."""
-    session.info.pop(_WRITTEN, None)
+    outbox.take_written(session)
 
 
 def commit(session: Session) -> None:
     """Commit the session's change, then tell the dashboards about the escalations it changed (those
     given an audit event or a task) and queue the tasks it recorded. Raises only if the commit does."""
     session.flush()
-    written = session.info.pop(_WRITTEN, _Written())
+    written = outbox.take_written(session)
     session.commit()
     _dispatch(changed=written.escalations, due=[(task_id, 0) for task_id in written.tasks])
 

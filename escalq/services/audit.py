@@ -27,17 +27,40 @@ def record_event(
     events and tasks then cost one statement per table."""
     event = EscalationEvent(
         escalation_id=escalation.id,
-        at=now,
-        actor_kind=ActorKind.system if actor is None else actor.kind,
-        actor_id=None if actor is None else actor.id,
-        actor_name=SYSTEM if actor is None else actor.name,
-        action=action,
-        from_status=from_status,
-        to_status=to_status or escalation.status,
-        details=details or {},
+        **event_values(
+            action=action,
+            from_status=from_status,
+            to_status=to_status or escalation.status,
+            actor=actor,
+            now=now,
+            details=details,
+        ),
     )
     session.add(event)
     return event
+
+
+def event_values(
+    *,
+    action: str,
+    from_status: Status | None,
+    to_status: Status,
+    actor: Principal | None,
+    now: datetime,
+    details: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """An event's row but its escalation_id: for `record_event`, and for a statement that writes the
+    event with its escalation (the create)."""
+    return {
+        "at": now,
+        "actor_kind": ActorKind.system if actor is None else actor.kind,
+        "actor_id": None if actor is None else actor.id,
+        "actor_name": SYSTEM if actor is None else actor.name,
+        "action": action,
+        "from_status": from_status,
+        "to_status": to_status,
+        "details": details or {},
+    }
 
 
 def events_for(*, session: Session, escalation: Escalation) -> list[EscalationEvent]:

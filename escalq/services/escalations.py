@@ -3,8 +3,11 @@
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import lru_cache
+from typing import Any
 
-from sqlalchemy import exists, func
+from sqlalchemy import bindparam, exists, func, insert, union_all
+from sqlalchemy import select as core_select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlmodel import Session, col, select
 
@@ -18,13 +21,14 @@ from escalq.models import (
     Priority,
     Reviewer,
     Status,
+    Task,
     TaskKind,
     Warranted,
 )
 from escalq.schemas.escalation import EscalationCreate, PoolStatus
 from escalq.services import contract, notifications, outbox, repeats, urls, webhooks
 from escalq.services.assignment import next_reviewer
-from escalq.services.audit import events_for, record_event
+from escalq.services.audit import event_values, events_for, record_event
 from escalq.services.auth import Principal, is_supervisor
 from escalq.services.errors import Conflict, Forbidden, Invalid, NotFound
 from escalq.services.limits import admit, check_size
@@ -93,63 +97,109 @@ def create(
             # Before the insert, so the row is written assigned in one statement. A turn taken by a request
             # that then folds into a concurrent twin is skipped: only racing repeats cost one.
             reviewer, turn_taken = next_reviewer(session=session), True
-        escalation = _insert(
-            session=session,
-            values={
-                "id": uuid.uuid4(),
-                "source_agent": agent.name,
-                "issue_description": data.issue_description,
-                "priority": data.priority,
-                "context_data": data.context_data,
-                "webhook_url": data.webhook_url,
-                "status": Status.pending if reviewer is None else Status.assigned,
-                "assigned_to": None if reviewer is None else reviewer.id,
-                "assigned_at": None if reviewer is None else now,
-                "created_at": now,
-                "expires_at": expires_at,
-                "fallback": data.fallback,
-                "dedupe_key": data.dedupe_key,
-                "issue_key": issue_key,
-                "repeat_key": repeat_key,
-                "loop_suspected": loop_of is not None,
-                "related_to": loop_of,
-                "policy_version": outbound.policy_version,
-                "rule": rule,
-                "sampled": sampled,
-            },
-        )
+        values = {
+            "id": uuid.uuid4(),
+            "source_agent": agent.name,
+            "issue_description": data.issue_description,
+            "priority": data.priority,
+            "context_data": data.context_data,
+            "webhook_url": data.webhook_url,
+            "status": Status.pending if reviewer is None else Status.assigned,
+            "assigned_to": None if reviewer is None else reviewer.id,
+            "assigned_at": None if reviewer is None else now,
+            "created_at": now,
+            "expires_at": expires_at,
+            "fallback": data.fallback,
+            "dedupe_key": data.dedupe_key,
+            "issue_key": issue_key,
+            "repeat_key": repeat_key,
+            "loop_suspected": loop_of is not None,
+            "related_to": loop_of,
+            "policy_version": outbound.policy_version,
+            "rule": rule,
+            "sampled": sampled,
+        }
+        details = {"loop_suspected_of": str(loop_of)} if loop_of is not None else {}
+        events = [
+            event_values(
+                action="created",
+                from_status=None,
+                to_status=Status.pending,
+                actor=Principal(agent=agent),
+                now=now,
+                details=details,
+            )
+        ]
+        if reviewer is not None:
+            events.append(_assigned_values(reviewer=reviewer, now=now))
+        task = outbox.task_values(kind=TaskKind.categorize, payload={}, now=now)
+        escalation = _insert(session=session, values=values, events=events, task=task)
         if escalation is not None:
             break
         # A concurrent request inserted the same repeat first (we waited for its commit): fold into it.
     else:
         raise Conflict("an escalation like this one is being opened and closed concurrently; try again")
-    details = {"loop_suspected_of": str(loop_of)} if loop_of is not None else {}
-    record_event(
-        session=session,
-        escalation=escalation,
-        action="created",
-        from_status=None,
-        to_status=Status.pending,
-        actor=Principal(agent=agent),
-        now=now,
-        details=details,
-    )
-    if reviewer is not None:
-        _record_assigned(session=session, escalation=escalation, reviewer=reviewer, now=now)
-    outbox.record(session=session, kind=TaskKind.categorize, escalation_id=escalation.id, payload={}, now=now)
     notifications.queue_on_create(session=session, escalation=escalation, channels=outbound.channels, now=now)
     return Created(escalation=escalation, duplicate=False)
 
 
-# Built once; the create's values come as parameters (the statement is compiled once per set of columns).
-_INSERT = pg_insert(Escalation).on_conflict_do_nothing().returning(Escalation)
+_ESCALATIONS, _EVENTS, _TASKS = (
+    Escalation.__table__,  # type: ignore[attr-defined]
+    EscalationEvent.__table__,  # type: ignore[attr-defined]
+    Task.__table__,  # type: ignore[attr-defined]
+)
 
 
-def _insert(*, session: Session, values: dict[str, object]) -> Escalation | None:
-    """Insert the escalation, or None when it collides with an open one of the agent (the unique partial
-    indexes on repeat_key and dedupe_key): a repeat, to be folded. A concurrent insert of the same
-    repeat waits here for the first to commit."""
-    return session.scalars(_INSERT, values, execution_options={"populate_existing": True}).first()
+@lru_cache(maxsize=16)
+def _create_statement(
+    columns: tuple[str, ...], event_columns: tuple[str, ...], events: int, task_columns: tuple[str, ...]
+) -> Any:
+    """The escalation, its `events` audit events and its categorize task in one statement (one round trip,
+    no flush), as pgbench's ceiling runs it: the events and the task are written from the row the insert
+    returns, so a repeat that collides with an open one (the unique partial indexes) writes nothing.
+    Parameters: `e_<column>`, `ev<n>_<column>`, `t_<column>`; built once per shape."""
+
+    def bound(prefix: str, table: Any, names: tuple[str, ...]) -> list[Any]:
+        return [bindparam(prefix + name, type_=table.c[name].type) for name in names]
+
+    created = (
+        pg_insert(_ESCALATIONS)
+        .values(dict(zip(columns, bound("e_", _ESCALATIONS, columns), strict=True)))
+        .on_conflict_do_nothing()
+        .returning(*_ESCALATIONS.c)
+        .cte("created")
+    )
+    rows = [core_select(created.c.id, *bound(f"ev{n}_", _EVENTS, event_columns)) for n in range(events)]
+    written_events = (
+        insert(_EVENTS)
+        .from_select(["escalation_id", *event_columns], rows[0] if events == 1 else union_all(*rows))
+        .cte("events")
+    )
+    task_row = core_select(created.c.id, *bound("t_", _TASKS, task_columns))
+    written_task = insert(_TASKS).from_select(["escalation_id", *task_columns], task_row).cte("task")
+    return select(Escalation).from_statement(core_select(created).add_cte(written_events, written_task))
+
+
+def _insert(
+    *, session: Session, values: dict[str, Any], events: list[dict[str, Any]], task: dict[str, Any]
+) -> Escalation | None:
+    """Insert the escalation with its events and task, or None when it collides with an open one of the
+    agent (the unique partial indexes on repeat_key and dedupe_key): a repeat, to be folded. A concurrent
+    insert of the same repeat waits here for the first to commit."""
+    event_columns = tuple(events[0])  # every event has the same keys (audit.event_values)
+    params = {f"e_{name}": value for name, value in values.items()}
+    for n, event in enumerate(events):
+        params.update({f"ev{n}_{name}": value for name, value in event.items()})
+    params.update({f"t_{name}": value for name, value in task.items()})
+    statement = _create_statement(tuple(values), event_columns, len(events), tuple(task))
+    escalation: Escalation | None = session.scalars(
+        statement, params, execution_options={"populate_existing": True}
+    ).first()
+    if escalation is not None:
+        noted = outbox.written(session)
+        noted.escalations.add(escalation.id)
+        noted.tasks.append(task["id"])
+    return escalation
 
 
 def _fold(
@@ -202,14 +252,18 @@ def assign(*, session: Session, escalation: Escalation, now: datetime) -> Review
 
 
 def _record_assigned(*, session: Session, escalation: Escalation, reviewer: Reviewer, now: datetime) -> None:
-    record_event(
-        session=session,
-        escalation=escalation,
+    session.add(EscalationEvent(escalation_id=escalation.id, **_assigned_values(reviewer=reviewer, now=now)))
+
+
+def _assigned_values(*, reviewer: Reviewer, now: datetime) -> dict[str, Any]:
+    details = {"assigned_to": str(reviewer.id), "reviewer": reviewer.display_name, "rule": "round_robin"}
+    return event_values(
         action="assigned",
         from_status=Status.pending,
+        to_status=Status.assigned,
         actor=None,
         now=now,
-        details={"assigned_to": str(reviewer.id), "reviewer": reviewer.display_name, "rule": "round_robin"},
+        details=details,
     )
 
 

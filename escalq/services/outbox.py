@@ -9,7 +9,7 @@ import math
 import random
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -34,16 +34,48 @@ def record(
     now: datetime,
 ) -> Task:
     """Add a task to the caller's transaction; it runs only if that transaction commits."""
-    task = Task(
-        kind=kind,
-        escalation_id=escalation_id,
-        payload=payload,
-        status=TaskStatus.pending,
-        next_attempt_at=now,
-        created_at=now,
-    )
+    task = Task(escalation_id=escalation_id, **task_values(kind=kind, payload=payload, now=now))
     session.add(task)  # written with the caller's next flush, beside the rows it belongs to
     return task
+
+
+def task_values(*, kind: TaskKind, payload: dict[str, Any], now: datetime) -> dict[str, Any]:
+    """A new task's row but its escalation_id (pending, due now): for `record`, and for a statement that
+    writes the task with its escalation (the create), which then says so with `written`."""
+    return {
+        "id": uuid.uuid4(),
+        "kind": kind,
+        "payload": payload,
+        "status": TaskStatus.pending,
+        "attempts": 0,
+        "next_attempt_at": now,
+        "created_at": now,
+    }
+
+
+@dataclass
+class Written:
+    """What a session's transaction wrote that the outside must hear of once it commits: the escalations
+    given an audit event or a task (the dashboards are told), and the tasks (RQ queues them)."""
+
+    escalations: set[uuid.UUID] = field(default_factory=set)
+    tasks: list[uuid.UUID] = field(default_factory=list)
+
+
+_WRITTEN = "escalq.outbox.written"
+
+
+def written(session: Session) -> Written:
+    """The session's note of what its transaction wrote. Rows added to the session are noted at each
+    flush (escalq.pipeline); rows written by a statement of their own, by the code that runs it."""
+    note: Written = session.info.setdefault(_WRITTEN, Written())
+    return note
+
+
+def take_written(session: Session) -> Written:
+    """The note, removed from the session: once its transaction has committed or rolled back."""
+    note: Written = session.info.pop(_WRITTEN, Written())
+    return note
 
 
 # Built once: a worker runs these for every task, and building a statement costs more than running it.
