@@ -181,7 +181,7 @@ def expiry_for(data: EscalationCreate, *, now: datetime, defaults: dict[Priority
     """When it expires unclaimed: what the agent asked for, else its priority's default deadline."""
     if data.expires_at is not None:
         if data.expires_at <= now:
-            raise Invalid("expires_at must be in the future", field="body.expires_at")
+            raise Invalid("expires_at must be in the future", field="expires_at")
         return data.expires_at
     if data.expires_in is not None:
         return now + timedelta(seconds=data.expires_in)

@@ -29,7 +29,7 @@ def request_info(
     question = question.strip()
     if not question or len(question) > MAX_QUESTION_CHARS or "\x00" in question:
         raise Invalid(
-            f"the question must be 1 to {MAX_QUESTION_CHARS} characters, without NUL", field="body.question"
+            f"the question must be 1 to {MAX_QUESTION_CHARS} characters, without NUL", field="question"
         )
     escalation = _locked(session=session, escalation_id=escalation_id)
     if (
@@ -100,7 +100,7 @@ def add_context(
             "context can be added only while it is open"
         )
     if not data and not note:
-        raise Invalid("send at least one key in context_data, or a note", field="body.context_data")
+        raise Invalid("send at least one key in context_data, or a note", field="context_data")
     merged = {**escalation.context_data, **data}
     size = len(json.dumps(merged, separators=(",", ":"), ensure_ascii=False).encode())
     if size > max_context_bytes:
@@ -108,7 +108,7 @@ def add_context(
             f"context_data would be {size} bytes as JSON with these keys; the limit is {max_context_bytes} "
             "bytes. Send what a reviewer needs to decide (ids, amounts, a short excerpt) and link to the "
             "rest.",
-            field="body.context_data",
+            field="context_data",
         )
     escalation.context_data = merged
     session.add(ContextUpdate(escalation_id=escalation.id, at=now, data=data, note=note))

@@ -46,14 +46,14 @@ def check_size(data: EscalationCreate, *, limits: Limits) -> None:
         raise TooLarge(
             f"issue_description is {len(data.issue_description)} characters; the limit is "
             f"{limits.max_description_chars}. Summarize the issue and put details in context_data.",
-            field="body.issue_description",
+            field="issue_description",
         )
     size = len(json.dumps(data.context_data, separators=(",", ":"), ensure_ascii=False).encode())
     if size > limits.max_context_bytes:
         raise TooLarge(
             f"context_data is {size} bytes as JSON; the limit is {limits.max_context_bytes} bytes. Send what "
             "a reviewer needs to decide (ids, amounts, a short excerpt) and link to the rest (URLs or ids).",
-            field="body.context_data",
+            field="context_data",
         )
 
 
