@@ -229,7 +229,7 @@ def history(*, session: Session, escalation: Escalation) -> list[EscalationEvent
 
 def claim(*, session: Session, escalation_id: uuid.UUID, by: Reviewer, now: datetime) -> Escalation:
     """Take an open escalation; exactly one of several concurrent claimers wins, a repeat is harmless."""
-    escalation = _get_for_update(session=session, escalation_id=escalation_id)
+    escalation = get_for_update(session=session, escalation_id=escalation_id)
     if escalation.status == Status.claimed and escalation.assigned_to == by.id:
         return escalation
     if escalation.status not in (Status.pending, Status.assigned):
@@ -263,7 +263,7 @@ def resolve(
 ) -> Escalation:
     """Record the human decision, and the resolver's word on whether escalating was warranted (the
     metrics' precision); only the holder or a manager/admin may, and only once."""
-    escalation = _get_for_update(session=session, escalation_id=escalation_id)
+    escalation = get_for_update(session=session, escalation_id=escalation_id)
     if escalation.status not in OPEN_STATUSES:
         raise Conflict(f"escalation {escalation_id} {_why_closed(session=session, escalation=escalation)}")
     if escalation.assigned_to != by.id and not is_supervisor(by):
@@ -292,7 +292,8 @@ def resolve(
     return escalation
 
 
-def _get_for_update(*, session: Session, escalation_id: uuid.UUID) -> Escalation:
+def get_for_update(*, session: Session, escalation_id: uuid.UUID) -> Escalation:
+    """The escalation, locked until commit (NotFound if there is none): one change at a time."""
     escalation = session.exec(
         select(Escalation).where(Escalation.id == escalation_id).with_for_update()
     ).first()
