@@ -7,11 +7,9 @@ from datetime import datetime
 from sqlalchemy import update
 from sqlmodel import Session, col, select
 
-from escalq.models import Escalation, Priority, Status
+from escalq.models import UNCLAIMED, Escalation, Priority, Status
 from escalq.services import webhooks
 from escalq.services.audit import record_event
-
-UNCLAIMED = (Status.pending, Status.assigned)
 
 
 def expire_due(

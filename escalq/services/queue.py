@@ -10,7 +10,7 @@ from enum import StrEnum
 from sqlalchemy import update
 from sqlmodel import Session, col, select
 
-from escalq.models import OPEN_STATUSES, Agent, Escalation, Priority, Reviewer, Role, Status
+from escalq.models import OPEN_STATUSES, UNCLAIMED, Agent, Escalation, Priority, Reviewer, Role, Status
 from escalq.schemas.queue import QueuePage, QueueRow, UrgentAlert
 from escalq.services import masking, timeouts
 from escalq.services.auth import Principal
@@ -19,7 +19,6 @@ from escalq.services.text import shorten
 
 SHORT_DESCRIPTION = 140
 ALERT_DESCRIPTION = 120
-UNCLAIMED = (Status.pending, Status.assigned)
 # What each priority's timeout rule does when it fires (escalq.services.timeouts), as the countdown says it.
 RULE_LABELS = {"oncall_notified": "to on-call", "bumped": "bumped", "managers_notified": "to managers"}
 
