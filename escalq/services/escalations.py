@@ -22,7 +22,7 @@ from escalq.models import (
     Warranted,
 )
 from escalq.schemas.escalation import EscalationCreate, PoolStatus
-from escalq.services import contract, notifications, outbox, repeats, urls, webhooks
+from escalq.services import contract, notifications, outbox, projections, repeats, urls, webhooks
 from escalq.services.assignment import next_reviewer
 from escalq.services.audit import events_for, record_event
 from escalq.services.auth import Principal, is_supervisor
@@ -286,7 +286,7 @@ def resolve(
     webhooks.queue(
         session=session,
         escalation=escalation,
-        body=webhooks.resolution_body(escalation=escalation, resolver=by),
+        body=projections.resolved_event(escalation=escalation, resolver=by),
         now=now,
     )
     return escalation

@@ -10,7 +10,7 @@ from sqlmodel import Session, col, select
 
 from escalq.models import OPEN_STATUSES, Agent, ContextUpdate, Escalation, Reviewer, Status
 from escalq.schemas.handback import MAX_QUESTION_CHARS, ContextUpdateRow, Exchange, Question
-from escalq.services import pool, webhooks
+from escalq.services import pool, projections, webhooks
 from escalq.services.audit import record_event
 from escalq.services.auth import Principal, is_supervisor
 from escalq.services.errors import Conflict, Forbidden, Invalid, NotFound
@@ -75,7 +75,7 @@ def request_info(
     webhooks.queue(
         session=session,
         escalation=escalation,
-        body=webhooks.info_requested_body(escalation=escalation, reviewer=by, now=now),
+        body=projections.info_requested_event(escalation=escalation, reviewer=by, now=now),
         now=now,
     )
     return escalation
