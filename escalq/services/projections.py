@@ -1,9 +1,9 @@
-"""An escalation as each audience sees it, mapped here and nowhere else.
+"""An escalation as each audience sees it: the API, the dashboard, the agent's webhook events.
 
 The API's `EscalationOut` reads the escalation's fields by name (schemas.escalation). The dashboard's
-queue row and escalation page derive from `EscalationSummary` (schemas.queue), its fields mapped once
-in `_summary`. A webhook event is its documented model (schemas.webhooks), the fields every event carries
-mapped once in `_event`.
+views (a queue row, the urgent alert, the escalation page) are mapped here; the row and the page derive
+from `EscalationSummary` (schemas.queue), its fields mapped once in `_summary`. A webhook event is its
+documented model (schemas.webhooks), the fields every event carries mapped once in `_event`.
 """
 
 import json
@@ -12,11 +12,13 @@ from typing import Any, TypeVar
 
 from escalq.models import UNCLAIMED, Escalation, Reviewer
 from escalq.schemas.detail import ContextSection, DeliveryRow, EscalationView, EventRow, NotificationRow
-from escalq.schemas.queue import Deadline, EscalationSummary, QueueRow
+from escalq.schemas.queue import Deadline, EscalationSummary, QueueRow, UrgentAlert
 from escalq.schemas.webhooks import Event, ExpiredEvent, InfoRequestedEvent, ResolvedEvent
+from escalq.services import masking
 from escalq.services.text import shorten
 
 SHORT_DESCRIPTION = 140
+ALERT_DESCRIPTION = 120
 _S = TypeVar("_S", bound=EscalationSummary)
 
 
@@ -36,6 +38,15 @@ def queue_row(escalation: Escalation, *, assignee: str, stale: bool, deadline: D
         deadline_label=deadline.label if deadline else "",
         deadline_at=deadline.at.isoformat() if deadline else "",
         deadline_from=deadline.counted_from.isoformat() if deadline else "",
+    )
+
+
+def urgent_alert(escalation: Escalation) -> UrgentAlert:
+    """An urgent escalation waiting for its assignee, as the browser announces it: masked, shortened."""
+    return UrgentAlert(
+        id=str(escalation.id),
+        agent=escalation.source_agent,
+        description=shorten(masking.mask(escalation.issue_description), ALERT_DESCRIPTION),
     )
 
 

@@ -12,12 +12,10 @@ from sqlmodel import Session, col, select
 
 from escalq.models import OPEN_STATUSES, UNCLAIMED, Agent, Escalation, Priority, Reviewer, Role, Status
 from escalq.schemas.queue import Deadline, QueuePage, QueueRow, UrgentAlert
-from escalq.services import masking, projections, timeouts
+from escalq.services import projections, timeouts
 from escalq.services.auth import Principal
 from escalq.services.listing import EscalationFilter, Order, SortKey, count, list_page
-from escalq.services.text import shorten
 
-ALERT_DESCRIPTION = 120
 # What each priority's timeout rule does when it fires (escalq.services.timeouts), as the countdown says it.
 RULE_LABELS = {"oncall_notified": "to on-call", "bumped": "bumped", "managers_notified": "to managers"}
 
@@ -157,13 +155,7 @@ def urgent_waiting(*, session: Session) -> dict[uuid.UUID, list[UrgentAlert]]:
     waiting: defaultdict[uuid.UUID, list[UrgentAlert]] = defaultdict(list)
     for e in found:
         if e.assigned_to is not None:
-            waiting[e.assigned_to].append(
-                UrgentAlert(
-                    id=str(e.id),
-                    agent=e.source_agent,
-                    description=shorten(masking.mask(e.issue_description), ALERT_DESCRIPTION),
-                )
-            )
+            waiting[e.assigned_to].append(projections.urgent_alert(e))
     return dict(waiting)
 
 
