@@ -30,7 +30,7 @@ class InputGuard:
                 return
             receive = replay(body, receive)
             if body:
-                errors = body_errors(body, max_depth=self.max_depth)
+                errors = body_errors(body, max_depth=self.max_depth, loc=("body",))
         if errors:
             response = invalid(
                 [FieldProblem(field=field_name(e.loc), message=e.message, type=e.type) for e in errors]

@@ -5,9 +5,11 @@ from collections.abc import Mapping, Sequence
 from http import HTTPStatus
 from typing import Any
 
-from fastapi import FastAPI, Request
+from fastapi import FastAPI, Request, params
+from fastapi.dependencies.utils import get_flat_params
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from fastapi.routing import APIRoute
 from pydantic.json_schema import models_json_schema
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
@@ -90,6 +92,17 @@ def field_name(loc: Sequence[Any]) -> str:
     return name.encode("utf-8", "backslashreplace").decode().replace("\x00", "\\u0000")
 
 
+def _received_at(request: Request, place: Sequence[str | int]) -> str:
+    """Where the request carried the input a service names (`("context_data", "a")`): the route's query,
+    header or path parameter of that name, as sent (`query.cursor`, `header.idempotency-key`), else the
+    JSON body (`body.context_data.a`)."""
+    route = request.scope.get("route")
+    for parameter in get_flat_params(route.dependant) if isinstance(route, APIRoute) else []:
+        if place and parameter.name == place[0] and isinstance(parameter.field_info, params.Param):
+            return field_name((parameter.field_info.in_.value, parameter.alias, *place[1:]))
+    return field_name(("body", *place))
+
+
 def invalid(errors: Sequence[FieldProblem], *, lead: str = "the request is not valid") -> JSONResponse:
     """422 naming every input at fault."""
     summary = "; ".join(f"{error.field}: {error.message}" for error in errors)
@@ -129,15 +142,15 @@ async def _domain(request: Request, error: Exception) -> JSONResponse:
         return problem(status, error.message, retry_after_s=error.retry_after_s)
     if isinstance(error, SchemaErrors):
         found = [
-            FieldProblem(field=field_name(loc), message=text, type=kind) for loc, text, kind in error.errors
+            FieldProblem(field=_received_at(request, loc), message=text, type=kind)
+            for loc, text, kind in error.errors
         ]
         return invalid(found, lead=error.message)
     if error.field is None:
         return problem(status, error.message)
+    where = _received_at(request, (error.field,))
     return problem(
-        status,
-        error.message,
-        errors=[FieldProblem(field=error.field, message=error.message, type="value_error")],
+        status, error.message, errors=[FieldProblem(field=where, message=error.message, type="value_error")]
     )
 
 

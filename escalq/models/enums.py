@@ -55,3 +55,5 @@ PRIORITY_RANK: dict[Priority, int] = {
 STATUS_RANK: dict[Status, int] = {status: rank for rank, status in enumerate(Status)}
 # Not yet final: needs_info waits on the agent, and then returns to its reviewer.
 OPEN_STATUSES: tuple[Status, ...] = (Status.pending, Status.assigned, Status.claimed, Status.needs_info)
+# Open and nobody has taken it yet: what timeouts, expiry and priority bumps apply to.
+UNCLAIMED: tuple[Status, ...] = (Status.pending, Status.assigned)

@@ -2,6 +2,8 @@
 
 from dataclasses import dataclass
 
+from escalq.schemas.queue import EscalationSummary
+
 
 @dataclass(frozen=True)
 class EventRow:
@@ -46,19 +48,11 @@ class ContextSection:
 
 
 @dataclass(frozen=True)
-class EscalationView:
-    id: str
-    priority: str
-    bumped: bool
-    status: str
-    source_agent: str
-    description: str
-    category: str
+class EscalationView(EscalationSummary):
     category_source: str
     holder: str
     holder_id: str
     holder_since: str
-    created_at: str
     resolution: str
     resolution_notes: str
     resolved_by: str
@@ -70,8 +64,6 @@ class EscalationView:
     policy_version: int  # the policy version it was opened under (0: before versions existed)
     expires_at: str
     fallback: str
-    repeat_count: int
-    loop_suspected: bool
     related_to: str
     related_resolution: str
     context_size: int

@@ -3,7 +3,7 @@
 from dataclasses import dataclass
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from escalq.schemas.escalation import MAX_NOTES_CHARS
 from escalq.schemas.inputs import NonBlank
@@ -11,14 +11,23 @@ from escalq.schemas.inputs import NonBlank
 MAX_QUESTION_CHARS = 2_000
 
 
+def _without_nul(value: str) -> str:
+    if "\x00" in value:
+        raise ValueError("must not contain NUL (\\u0000) characters")
+    return value
+
+
+# What a reviewer may ask the agent, from the API or the dashboard: not blank, without NUL, and at most
+# MAX_QUESTION_CHARS characters as sent (surrounding whitespace is dropped after counting).
+Question = Annotated[str, Field(max_length=MAX_QUESTION_CHARS), NonBlank(), AfterValidator(_without_nul)]
+
+
 class RequestInfoIn(BaseModel):
     """What the reviewer needs to know before deciding."""
 
     model_config = ConfigDict(extra="forbid")
 
-    question: Annotated[str, Field(max_length=MAX_QUESTION_CHARS), NonBlank()] = Field(
-        description="Sent to the agent in the escalation.info_requested webhook"
-    )
+    question: Question = Field(description="Sent to the agent in the escalation.info_requested webhook")
 
 
 class ContextIn(BaseModel):

@@ -1,10 +1,13 @@
 """Rows the dashboard shows: plain values only, never ORM objects."""
 
 from dataclasses import dataclass
+from datetime import datetime
 
 
 @dataclass(frozen=True)
-class QueueRow:
+class EscalationSummary:
+    """What every dashboard view of an escalation shows (the queue's rows, the escalation page)."""
+
     id: str
     priority: str
     bumped: bool
@@ -12,13 +15,26 @@ class QueueRow:
     source_agent: str
     description: str
     category: str
-    assignee: str
-    mine: bool
     created_at: str
-    stale: bool
-    oncall_notified: bool
     repeat_count: int
     loop_suspected: bool
+
+
+@dataclass(frozen=True)
+class Deadline:
+    """The next thing that happens to an unclaimed escalation by itself, and when."""
+
+    label: str
+    at: datetime
+    counted_from: datetime
+
+
+@dataclass(frozen=True)
+class QueueRow(EscalationSummary):
+    assignee: str
+    mine: bool
+    stale: bool
+    oncall_notified: bool
     agent_not_told: bool  # its webhook gave up: the agent never heard the decision
     claimable: bool
     resolvable: bool

@@ -52,9 +52,7 @@ def validate_context(*, agent: Agent, context_data: dict[str, Any]) -> None:
     errors = []
     for error in validator.iter_errors(context_data):
         keyword = error.schema_path[-1] if error.schema_path else "schema"
-        errors.append(
-            (("body", "context_data", *error.instance_path), _short(error.message), f"schema.{keyword}")
-        )
+        errors.append((("context_data", *error.instance_path), _short(error.message), f"schema.{keyword}"))
         if len(errors) == MAX_ERRORS:
             break
     if errors:

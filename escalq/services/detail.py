@@ -2,13 +2,12 @@
 
 import json
 import uuid
-from typing import Any
 
 from sqlmodel import Session
 
 from escalq.models import Escalation, Reviewer, Status
-from escalq.schemas.detail import ContextSection, DeliveryRow, EscalationView, EventRow, NotificationRow
-from escalq.services import audit, notifications, webhooks
+from escalq.schemas.detail import DeliveryRow, EscalationView, EventRow, NotificationRow
+from escalq.services import audit, notifications, projections, webhooks
 from escalq.services.errors import NotFound
 
 
@@ -21,37 +20,11 @@ def view(*, session: Session, escalation_id: uuid.UUID) -> EscalationView:
     held = escalation.assigned_to is not None and escalation.status not in (Status.resolved, Status.expired)
     holder = session.get(Reviewer, escalation.assigned_to) if held else None
     resolver = session.get(Reviewer, escalation.resolved_by) if escalation.resolved_by else None
-    since = escalation.claimed_at or escalation.assigned_at
-    return EscalationView(
-        id=str(escalation.id),
-        priority=escalation.priority.value,
-        bumped=escalation.bumped_at is not None,
-        status=escalation.status.value,
-        source_agent=escalation.source_agent,
-        description=escalation.issue_description,
-        category=escalation.category or "",
-        category_source=escalation.category_source or "",
-        holder=holder.display_name if holder else "",
-        holder_id=str(holder.id) if holder else "",
-        holder_since=since.isoformat() if since else "",
-        created_at=escalation.created_at.isoformat(),
-        resolution=escalation.resolution or "",
-        resolution_notes=escalation.resolution_notes or "",
-        warranted=escalation.warranted.value if escalation.warranted else "",
-        resolved_by=resolver.display_name if resolver else "",
-        webhook_url=escalation.webhook_url or "",
-        agent_not_told_at=escalation.agent_not_told_at.isoformat() if escalation.agent_not_told_at else "",
-        rule=escalation.rule or "",
-        sampled=escalation.sampled,
-        policy_version=escalation.policy_version or 0,
-        expires_at=escalation.expires_at.isoformat() if escalation.expires_at else "",
-        fallback=escalation.fallback or "",
-        repeat_count=escalation.repeat_count,
-        loop_suspected=escalation.loop_suspected,
-        related_to=str(escalation.related_to) if escalation.related_to else "",
+    return projections.page(
+        escalation,
+        holder=holder,
+        resolver=resolver,
         related_resolution=_decision(session=session, escalation_id=escalation.related_to),
-        context_size=len(_pretty(escalation.context_data)),
-        context=[_section(key, value) for key, value in escalation.context_data.items()],
         events=[
             EventRow(
                 at=event.at.isoformat(),
@@ -89,15 +62,6 @@ def view(*, session: Session, escalation_id: uuid.UUID) -> EscalationView:
             for sent in notifications.for_escalation(session=session, escalation_id=escalation.id)
         ],
     )
-
-
-def _pretty(value: Any) -> str:
-    return json.dumps(value, indent=2, ensure_ascii=False, sort_keys=True)
-
-
-def _section(key: str, value: Any) -> ContextSection:
-    text = _pretty(value)
-    return ContextSection(key=key, json=text, size=len(text))
 
 
 def _decision(*, session: Session, escalation_id: uuid.UUID | None) -> str:

@@ -2,7 +2,8 @@
 
 
 class DomainError(Exception):
-    """A refused request: a message for the caller and, if one, the input at fault (`body.x`)."""
+    """A refused request: a message for the caller and, if one, the input at fault, named as the service
+    takes it (`context_data`, `cursor`); each edge says where that input was (`body.context_data`)."""
 
     def __init__(self, message: str, *, field: str | None = None) -> None:
         super().__init__(message)
@@ -30,8 +31,8 @@ class Invalid(DomainError):
 
 
 class SchemaErrors(Invalid):
-    """The input breaks a JSON Schema: each error's place (`("body", "context_data", "order")`), message
-    and kind (`schema.required`)."""
+    """The input breaks a JSON Schema: each error's place (`("context_data", "order")`), message and
+    kind (`schema.required`)."""
 
     def __init__(self, message: str, *, errors: list[tuple[tuple[str | int, ...], str, str]]) -> None:
         super().__init__(message)

@@ -26,7 +26,7 @@ from escalq.models import (
     Warranted,
 )
 from escalq.schemas.escalation import EscalationCreate, PoolStatus
-from escalq.services import contract, notifications, outbox, repeats, urls, webhooks
+from escalq.services import contract, notifications, outbox, projections, repeats, urls, webhooks
 from escalq.services.assignment import next_reviewer
 from escalq.services.audit import event_values, events_for, record_event
 from escalq.services.auth import Principal, is_supervisor
@@ -232,7 +232,7 @@ def expiry_for(data: EscalationCreate, *, now: datetime, defaults: dict[Priority
     """When it expires unclaimed: what the agent asked for, else its priority's default deadline."""
     if data.expires_at is not None:
         if data.expires_at <= now:
-            raise Invalid("expires_at must be in the future", field="body.expires_at")
+            raise Invalid("expires_at must be in the future", field="expires_at")
         return data.expires_at
     if data.expires_in is not None:
         return now + timedelta(seconds=data.expires_in)
@@ -284,7 +284,7 @@ def history(*, session: Session, escalation: Escalation) -> list[EscalationEvent
 
 def claim(*, session: Session, escalation_id: uuid.UUID, by: Reviewer, now: datetime) -> Escalation:
     """Take an open escalation; exactly one of several concurrent claimers wins, a repeat is harmless."""
-    escalation = _get_for_update(session=session, escalation_id=escalation_id)
+    escalation = get_for_update(session=session, escalation_id=escalation_id)
     if escalation.status == Status.claimed and escalation.assigned_to == by.id:
         return escalation
     if escalation.status not in (Status.pending, Status.assigned):
@@ -318,7 +318,7 @@ def resolve(
 ) -> Escalation:
     """Record the human decision, and the resolver's word on whether escalating was warranted (the
     metrics' precision); only the holder or a manager/admin may, and only once."""
-    escalation = _get_for_update(session=session, escalation_id=escalation_id)
+    escalation = get_for_update(session=session, escalation_id=escalation_id)
     if escalation.status not in OPEN_STATUSES:
         raise Conflict(f"escalation {escalation_id} {_why_closed(session=session, escalation=escalation)}")
     if escalation.assigned_to != by.id and not is_supervisor(by):
@@ -341,13 +341,14 @@ def resolve(
     webhooks.queue(
         session=session,
         escalation=escalation,
-        body=webhooks.resolution_body(escalation=escalation, resolver=by),
+        body=projections.resolved_event(escalation=escalation, resolver=by),
         now=now,
     )
     return escalation
 
 
-def _get_for_update(*, session: Session, escalation_id: uuid.UUID) -> Escalation:
+def get_for_update(*, session: Session, escalation_id: uuid.UUID) -> Escalation:
+    """The escalation, locked until commit (NotFound if there is none): one change at a time."""
     escalation = session.exec(
         select(Escalation).where(Escalation.id == escalation_id).with_for_update()
     ).first()

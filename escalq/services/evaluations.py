@@ -48,7 +48,7 @@ def evaluate(
     if request.create and request.issue_description is None:
         raise Invalid(
             "create: true needs an issue_description for the escalation it may open",
-            field="body.issue_description",
+            field="issue_description",
         )
     signals = request.signals()
     decision = gate.evaluate(policy.document, signals, draw=draw)

@@ -7,11 +7,9 @@ from datetime import datetime
 from sqlalchemy import update
 from sqlmodel import Session, col, select
 
-from escalq.models import Escalation, Priority, Status
-from escalq.services import webhooks
+from escalq.models import UNCLAIMED, Escalation, Priority, Status
+from escalq.services import projections, webhooks
 from escalq.services.audit import record_event
-
-UNCLAIMED = (Status.pending, Status.assigned)
 
 
 def expire_due(
@@ -58,9 +56,8 @@ def expire_due(
                 "expires_at": _iso(escalation.expires_at),
             },
         )
-        webhooks.queue(
-            session=session, escalation=escalation, body=webhooks.expired_body(escalation=escalation), now=now
-        )
+        body = projections.expired_event(escalation=escalation)
+        webhooks.queue(session=session, escalation=escalation, body=body, now=now)
         expired.append(escalation.id)
     return expired
 

@@ -5,17 +5,21 @@ import uuid
 from datetime import datetime
 from typing import Any
 
+from pydantic import TypeAdapter, ValidationError
 from sqlmodel import Session, col, select
 
 from escalq.models import OPEN_STATUSES, Agent, ContextUpdate, Escalation, Reviewer, Status
-from escalq.schemas.handback import MAX_QUESTION_CHARS, ContextUpdateRow, Exchange
-from escalq.services import pool, webhooks
+from escalq.schemas.handback import MAX_QUESTION_CHARS, ContextUpdateRow, Exchange, Question
+from escalq.services import pool, projections, webhooks
 from escalq.services.audit import record_event
 from escalq.services.auth import Principal, is_supervisor
-from escalq.services.errors import Conflict, Forbidden, Invalid, NotFound, TooLarge
+from escalq.services.errors import Conflict, Forbidden, Invalid, NotFound
+from escalq.services.escalations import get_for_update
+from escalq.services.limits import check_context
 
 ASKABLE = (Status.assigned, Status.claimed)
 NOTE_IN_TIMELINE = 500
+_QUESTION = TypeAdapter(Question)
 
 
 def request_info(
@@ -26,12 +30,13 @@ def request_info(
     The asker holds it while the agent answers, and gets it back (claimed) with the answer.
     Asking the same question again is harmless.
     """
-    question = question.strip()
-    if not question or len(question) > MAX_QUESTION_CHARS or "\x00" in question:
+    try:
+        question = _QUESTION.validate_python(question)
+    except ValidationError:
         raise Invalid(
-            f"the question must be 1 to {MAX_QUESTION_CHARS} characters, without NUL", field="body.question"
-        )
-    escalation = _locked(session=session, escalation_id=escalation_id)
+            f"the question must be 1 to {MAX_QUESTION_CHARS} characters, without NUL", field="question"
+        ) from None
+    escalation = get_for_update(session=session, escalation_id=escalation_id)
     if (
         escalation.status == Status.needs_info
         and escalation.info_requested_by == by.id
@@ -70,7 +75,7 @@ def request_info(
     webhooks.queue(
         session=session,
         escalation=escalation,
-        body=webhooks.info_requested_body(escalation=escalation, reviewer=by, now=now),
+        body=projections.info_requested_event(escalation=escalation, reviewer=by, now=now),
         now=now,
     )
     return escalation
@@ -91,7 +96,7 @@ def add_context(
     While the escalation waits for an answer, this is the answer: it goes back, claimed, to the
     reviewer who asked. Other agents' escalations look unknown; closed ones cannot change.
     """
-    escalation = _locked(session=session, escalation_id=escalation_id)
+    escalation = get_for_update(session=session, escalation_id=escalation_id)
     if escalation.source_agent != agent.name:
         raise NotFound(f"no escalation {escalation_id}")
     if escalation.status not in OPEN_STATUSES:
@@ -100,16 +105,9 @@ def add_context(
             "context can be added only while it is open"
         )
     if not data and not note:
-        raise Invalid("send at least one key in context_data, or a note", field="body.context_data")
+        raise Invalid("send at least one key in context_data, or a note", field="context_data")
     merged = {**escalation.context_data, **data}
-    size = len(json.dumps(merged, separators=(",", ":"), ensure_ascii=False).encode())
-    if size > max_context_bytes:
-        raise TooLarge(
-            f"context_data would be {size} bytes as JSON with these keys; the limit is {max_context_bytes} "
-            "bytes. Send what a reviewer needs to decide (ids, amounts, a short excerpt) and link to the "
-            "rest.",
-            field="body.context_data",
-        )
+    check_context(merged, max_bytes=max_context_bytes, merged=True)
     escalation.context_data = merged
     session.add(ContextUpdate(escalation_id=escalation.id, at=now, data=data, note=note))
     previous_status = escalation.status
@@ -165,12 +163,3 @@ def updates_for(*, session: Session, escalation_id: uuid.UUID) -> list[ContextUp
     """What the agent added to the escalation's context later, oldest first."""
     query = select(ContextUpdate).where(col(ContextUpdate.escalation_id) == escalation_id)
     return list(session.exec(query.order_by(col(ContextUpdate.id))))
-
-
-def _locked(*, session: Session, escalation_id: uuid.UUID) -> Escalation:
-    escalation = session.exec(
-        select(Escalation).where(col(Escalation.id) == escalation_id).with_for_update()
-    ).first()
-    if escalation is None:
-        raise NotFound(f"no escalation {escalation_id}")
-    return escalation

@@ -26,9 +26,7 @@ def replay(*, session: Session, agent: Agent, key: str, request_hash: str) -> Id
     (the second replays the first's answer); requests with other keys, or none, never wait for it.
     """
     if not key or len(key) > MAX_KEY_CHARS:
-        raise Invalid(
-            f"Idempotency-Key must be 1 to {MAX_KEY_CHARS} characters", field="header.idempotency-key"
-        )
+        raise Invalid(f"Idempotency-Key must be 1 to {MAX_KEY_CHARS} characters", field="idempotency_key")
     session.execute(text("SELECT pg_advisory_xact_lock(hashtext(:key))"), {"key": f"idem:{agent.id}:{key}"})
     stored = session.exec(
         select(IdempotencyKey).where(col(IdempotencyKey.agent_id) == agent.id, col(IdempotencyKey.key) == key)

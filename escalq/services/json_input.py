@@ -26,7 +26,8 @@ _NUL_OR_SURROGATE_ESCAPE = re.compile(r"\\u(?:0000|[dD][89a-fA-F])")
 
 @dataclass(frozen=True)
 class InputError:
-    """One refused piece of input: where (`("body", "context_data", "a")`), what, and a short type."""
+    """One refused piece of input: where (keys and indexes under the caller's `loc`, e.g. `("body",
+    "context_data", "a")`), what, and a short type."""
 
     loc: Loc
     message: str
@@ -46,26 +47,27 @@ def text_errors(value: str, loc: Loc) -> list[InputError]:
     return []
 
 
-def body_errors(body: bytes, *, max_depth: int) -> list[InputError]:
-    """Why a JSON request body is refused, or nothing: not UTF-8 JSON, too deep, or values PostgreSQL
-    or JSON cannot hold. The depth is measured before parsing, so no parser recurses past `max_depth`."""
+def body_errors(body: bytes, *, max_depth: int, loc: Loc = ()) -> list[InputError]:
+    """Why a JSON document (a request body, at `loc`) is refused, or nothing: not UTF-8 JSON, too deep, or
+    values PostgreSQL or JSON cannot hold. The depth is measured before parsing, so no parser recurses
+    past `max_depth`."""
     try:
         text = body.decode("utf-8-sig")
     except UnicodeDecodeError as error:
-        return [InputError(("body",), f"is not UTF-8 (byte {error.start})", "json_invalid")]
+        return [InputError(loc, f"is not UTF-8 (byte {error.start})", "json_invalid")]
     if _depth(body) > max_depth:
         message = f"nests objects and arrays deeper than {max_depth} levels (the body is level 1)"
-        return [InputError(_too_deep_at(text, max_depth), message, "json_too_deep")]
+        return [InputError((*loc, *_too_deep_at(text, max_depth)), message, "json_too_deep")]
     numbers = _Numbers()
     try:
         document = json.loads(text, parse_constant=numbers.constant, parse_float=numbers.decimal)
     except json.JSONDecodeError as error:
-        return [InputError(("body", error.pos), f"JSON decode error: {error.msg}", "json_invalid")]
+        return [InputError((*loc, error.pos), f"JSON decode error: {error.msg}", "json_invalid")]
     except ValueError as error:  # an integer longer than Python reads (4300 digits)
-        return [InputError(("body",), f"JSON decode error: {error}", "json_invalid")]
+        return [InputError(loc, f"JSON decode error: {error}", "json_invalid")]
     if not numbers.infinite and _NUL_OR_SURROGATE_ESCAPE.search(text) is None:
         return []  # nothing to find: skip the walk, which is the slow part for big bodies
-    return value_errors(document)
+    return value_errors(document, loc)
 
 
 class _Numbers:
@@ -90,14 +92,14 @@ def _depth(body: bytes) -> int:
 
 
 def _too_deep_at(text: str, max_depth: int) -> Loc:
-    """Where the first object or array beyond `max_depth` starts, as keys and indexes from the body."""
+    """Where the first object or array beyond `max_depth` starts, as keys and indexes from the top."""
     path: list[str | int] = []  # per open container: the key or index of the current member
     containers: list[str] = []
     for match in _TOKEN.finditer(text):
         token = match.group()
         if token in "[{":
             if len(containers) == max_depth:
-                return ("body", *path)
+                return tuple(path)
             containers.append(token)
             path.append(0 if token == "[" else "")
         elif token in "]}" and containers:
@@ -107,7 +109,7 @@ def _too_deep_at(text: str, max_depth: int) -> Loc:
             path[-1] = int(path[-1]) + 1
         elif token.startswith('"') and containers and containers[-1] == "{":
             path[-1] = _key(token)
-    return ("body",)
+    return ()
 
 
 def _key(token: str) -> str:
@@ -117,7 +119,7 @@ def _key(token: str) -> str:
         return token[1:-1]
 
 
-def value_errors(document: Any, loc: Loc = ("body",)) -> list[InputError]:
+def value_errors(document: Any, loc: Loc = ()) -> list[InputError]:
     """The first NULs, lone surrogates and non-finite numbers in parsed input (a body, a web-app event)."""
     return list(islice(_value_errors(document, loc), MAX_ERRORS))
 

@@ -4,6 +4,7 @@ import json
 import math
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlmodel import Session, col, select
 
@@ -46,15 +47,27 @@ def check_size(data: EscalationCreate, *, limits: Limits) -> None:
         raise TooLarge(
             f"issue_description is {len(data.issue_description)} characters; the limit is "
             f"{limits.max_description_chars}. Summarize the issue and put details in context_data.",
-            field="body.issue_description",
+            field="issue_description",
         )
-    size = len(json.dumps(data.context_data, separators=(",", ":"), ensure_ascii=False).encode())
-    if size > limits.max_context_bytes:
-        raise TooLarge(
-            f"context_data is {size} bytes as JSON; the limit is {limits.max_context_bytes} bytes. Send what "
-            "a reviewer needs to decide (ids, amounts, a short excerpt) and link to the rest (URLs or ids).",
-            field="body.context_data",
-        )
+    check_context(data.context_data, max_bytes=limits.max_context_bytes)
+
+
+def check_context(context_data: dict[str, Any], *, max_bytes: int, merged: bool = False) -> None:
+    """413 with the numbers, and what to send instead, when context_data is over `max_bytes` as compact
+    JSON; `merged`: the stored context with an agent's additions."""
+    size = len(json.dumps(context_data, separators=(",", ":"), ensure_ascii=False).encode())
+    if size <= max_bytes:
+        return
+    found, rest = (
+        (f"would be {size} bytes as JSON with these keys", "the rest")
+        if merged
+        else (f"is {size} bytes as JSON", "the rest (URLs or ids)")
+    )
+    raise TooLarge(
+        f"context_data {found}; the limit is {max_bytes} bytes. Send what a reviewer needs to decide "
+        f"(ids, amounts, a short excerpt) and link to {rest}.",
+        field="context_data",
+    )
 
 
 def windows(*, agent: Agent, limits: Limits) -> tuple[Window, Window]:

@@ -175,7 +175,7 @@ def _encode(row: Escalation) -> str:
 def _decode(cursor: str) -> _Position:
     match = _cursor.fullmatch(cursor)
     if match is None or not cursor:
-        raise Invalid("invalid cursor: pass next_cursor from a page as it is", field="query.cursor")
+        raise Invalid("invalid cursor: pass next_cursor from a page as it is", field="cursor")
     priority_rank, status_rank, microseconds, ident = match.groups()
     return _Position(
         priority_rank=int(priority_rank),

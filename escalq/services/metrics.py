@@ -63,11 +63,11 @@ def query_for(
     """A preset range ending now, or `custom` with both ends given."""
     if preset == "custom":
         if start is None or end is None:
-            missing = "query.start" if start is None else "query.end"
+            missing = "start" if start is None else "end"
             raise Invalid("a custom range needs both start and end", field=missing)
         return MetricsQuery(start=start, end=end, agent=agent or None)
     if preset not in PRESETS:
-        raise Invalid(f"range must be one of {', '.join([*PRESETS, 'custom'])}", field="query.range")
+        raise Invalid(f"range must be one of {', '.join([*PRESETS, 'custom'])}", field="preset")
     return MetricsQuery(start=now - PRESETS[preset], end=now, agent=agent or None)
 
 
@@ -76,9 +76,9 @@ def compute(
 ) -> Metrics:
     """Every figure for the range; SLA breaches use `sla` (the priority timeouts) and `now`."""
     if query.end <= query.start:
-        raise Invalid("the range must end after it starts", field="query.end")
+        raise Invalid("the range must end after it starts", field="end")
     if query.end - query.start > MAX_RANGE:
-        raise Invalid("the range may cover at most 366 days", field="query.start")
+        raise Invalid("the range may cover at most 366 days", field="start")
     return Metrics(
         start=query.start,
         end=query.end,

@@ -3,9 +3,7 @@
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
-from escalq.models import Escalation, Priority, Status
-
-UNCLAIMED = (Status.pending, Status.assigned)
+from escalq.models import UNCLAIMED, Escalation, Priority
 
 
 def older_urgent_unclaimed(*, session: Session, than: Escalation) -> int:

@@ -10,16 +10,12 @@ from enum import StrEnum
 from sqlalchemy import update
 from sqlmodel import Session, col, select
 
-from escalq.models import OPEN_STATUSES, Agent, Escalation, Priority, Reviewer, Role, Status
-from escalq.schemas.queue import QueuePage, QueueRow, UrgentAlert
-from escalq.services import masking, timeouts
+from escalq.models import OPEN_STATUSES, UNCLAIMED, Agent, Escalation, Priority, Reviewer, Role, Status
+from escalq.schemas.queue import Deadline, QueuePage, QueueRow, UrgentAlert
+from escalq.services import projections, timeouts
 from escalq.services.auth import Principal
 from escalq.services.listing import EscalationFilter, Order, SortKey, count, list_page
-from escalq.services.text import shorten
 
-SHORT_DESCRIPTION = 140
-ALERT_DESCRIPTION = 120
-UNCLAIMED = (Status.pending, Status.assigned)
 # What each priority's timeout rule does when it fires (escalq.services.timeouts), as the countdown says it.
 RULE_LABELS = {"oncall_notified": "to on-call", "bumped": "bumped", "managers_notified": "to managers"}
 
@@ -131,15 +127,6 @@ def _names(*, session: Session, ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, str
     return dict(found.all())
 
 
-@dataclass(frozen=True)
-class Deadline:
-    """The next thing that happens to an unclaimed escalation by itself, and when."""
-
-    label: str
-    at: datetime
-    counted_from: datetime
-
-
 def next_deadline(escalation: Escalation, *, rules: Mapping[Priority, timeouts.Rule]) -> Deadline | None:
     """Its priority's timeout action until that has fired, then its expiry; None once claimed or done.
 
@@ -168,13 +155,7 @@ def urgent_waiting(*, session: Session) -> dict[uuid.UUID, list[UrgentAlert]]:
     waiting: defaultdict[uuid.UUID, list[UrgentAlert]] = defaultdict(list)
     for e in found:
         if e.assigned_to is not None:
-            waiting[e.assigned_to].append(
-                UrgentAlert(
-                    id=str(e.id),
-                    agent=e.source_agent,
-                    description=shorten(masking.mask(e.issue_description), ALERT_DESCRIPTION),
-                )
-            )
+            waiting[e.assigned_to].append(projections.urgent_alert(e))
     return dict(waiting)
 
 
@@ -196,26 +177,9 @@ def _row(
     rules: Mapping[Priority, timeouts.Rule],
     now: datetime,
 ) -> QueueRow:
-    deadline = next_deadline(escalation, rules=rules)
-    return QueueRow(
-        id=str(escalation.id),
-        priority=escalation.priority.value,
-        bumped=escalation.bumped_at is not None,
-        status=escalation.status.value,
-        source_agent=escalation.source_agent,
-        description=shorten(escalation.issue_description, SHORT_DESCRIPTION),
-        category=escalation.category or "",
+    return projections.queue_row(
+        escalation,
         assignee=names.get(escalation.assigned_to, "") if escalation.assigned_to else "",
-        mine=False,
-        created_at=escalation.created_at.isoformat(),
         stale=is_stale(escalation, rules=rules, now=now),
-        oncall_notified=escalation.oncall_notified_at is not None,
-        repeat_count=escalation.repeat_count,
-        loop_suspected=escalation.loop_suspected,
-        agent_not_told=escalation.agent_not_told_at is not None,
-        claimable=escalation.status in UNCLAIMED,
-        resolvable=False,
-        deadline_label=deadline.label if deadline else "",
-        deadline_at=deadline.at.isoformat() if deadline else "",
-        deadline_from=deadline.counted_from.isoformat() if deadline else "",
+        deadline=next_deadline(escalation, rules=rules),
     )

@@ -9,13 +9,11 @@ from datetime import datetime, timedelta
 from sqlalchemy import update
 from sqlmodel import Session, col
 
-from escalq.models import Escalation, Priority, Status
+from escalq.models import UNCLAIMED, Escalation, Priority
 from escalq.schemas.policy import PolicyDocument, TimeoutAction
 from escalq.services import notifications
 from escalq.services.audit import record_event
 from escalq.services.policies import applied
-
-UNCLAIMED = (Status.pending, Status.assigned)
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,7 @@ import httpx
 from escalq.integrations.http import Address, Network
 from escalq.services.errors import Invalid
 
-WEBHOOK_FIELD = "body.webhook_url"
+WEBHOOK_FIELD = "webhook_url"
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 _LABEL = re.compile(r"[^\W_][\w-]*", re.UNICODE)

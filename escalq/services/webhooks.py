@@ -16,14 +16,11 @@ from sqlmodel import Session, col, select
 from standardwebhooks import Webhook
 
 from escalq.integrations import http
-from escalq.models import Escalation, Reviewer, Task, TaskKind, TaskStatus, WebhookDelivery
+from escalq.models import Escalation, Task, TaskKind, TaskStatus, WebhookDelivery
 from escalq.services import outbox
 from escalq.services.errors import Conflict
 from escalq.services.urls import Reach, UnsafeUrl, target
 
-RESOLVED = "escalation.resolved"
-EXPIRED = "escalation.expired"
-INFO_REQUESTED = "escalation.info_requested"
 EXCERPT_BYTES = 1024
 # The answers whose Retry-After says when to come back (RFC 9110 section 10.2.3).
 SAYS_WHEN = {429, 503}
@@ -53,60 +50,6 @@ class AttemptResult:
     def retryable(self) -> bool:
         """410 Gone and refused targets stop for good; everything else may be tried again."""
         return not (self.succeeded or self.refused or self.http_status == 410)
-
-
-def resolution_body(*, escalation: Escalation, resolver: Reviewer) -> dict[str, Any]:
-    """The event body an agent receives when its escalation is resolved."""
-    assert escalation.resolved_at is not None
-    return {
-        "type": RESOLVED,
-        "escalation_id": str(escalation.id),
-        "source_agent": escalation.source_agent,
-        "priority": escalation.priority.value,
-        "status": escalation.status.value,
-        "resolution": escalation.resolution,
-        "resolution_notes": escalation.resolution_notes,
-        "resolved_at": escalation.resolved_at.isoformat(),
-        "resolved_by": str(resolver.id),
-        "resolved_by_name": resolver.display_name,
-        "created_at": escalation.created_at.isoformat(),
-        "context_data": escalation.context_data,
-    }
-
-
-def expired_body(*, escalation: Escalation) -> dict[str, Any]:
-    """The event body an agent receives when nobody claimed its escalation in time: use the fallback."""
-    assert escalation.expires_at is not None and escalation.expired_at is not None
-    return {
-        "type": EXPIRED,
-        "escalation_id": str(escalation.id),
-        "source_agent": escalation.source_agent,
-        "priority": escalation.priority.value,
-        "status": escalation.status.value,
-        "fallback": escalation.fallback,
-        "expires_at": escalation.expires_at.isoformat(),
-        "expired_at": escalation.expired_at.isoformat(),
-        "created_at": escalation.created_at.isoformat(),
-        "context_data": escalation.context_data,
-    }
-
-
-def info_requested_body(*, escalation: Escalation, reviewer: Reviewer, now: datetime) -> dict[str, Any]:
-    """The event body an agent receives when a reviewer hands the escalation back with a question."""
-    return {
-        "type": INFO_REQUESTED,
-        "escalation_id": str(escalation.id),
-        "source_agent": escalation.source_agent,
-        "priority": escalation.priority.value,
-        "status": escalation.status.value,
-        "question": escalation.info_question,
-        "reviewer": reviewer.display_name,
-        "reviewer_id": str(reviewer.id),
-        "requested_at": now.isoformat(),
-        "answer_path": f"/api/escalations/{escalation.id}/context",
-        "created_at": escalation.created_at.isoformat(),
-        "context_data": escalation.context_data,
-    }
 
 
 def queue(*, session: Session, escalation: Escalation, body: dict[str, Any], now: datetime) -> Task | None:

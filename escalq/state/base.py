@@ -240,7 +240,7 @@ class SessionGuard(rx.Middleware):
     """Checks the session and role on the server before any event handler runs."""
 
     async def preprocess(self, app: rx.App, state: BaseState, event: Event) -> StateUpdate | None:
-        unstorable = value_errors(event.payload, ())
+        unstorable = value_errors(event.payload)
         if unstorable:
             # What PostgreSQL cannot store never reaches a handler; the form keeps what was typed.
             first = unstorable[0]

@@ -8,7 +8,10 @@ from escalq.services.json_input import body_errors
 
 
 def errors(document: str, max_depth: int = 4) -> list[tuple[tuple, str]]:
-    return [(error.loc, error.type) for error in body_errors(document.encode(), max_depth=max_depth)]
+    return [
+        (error.loc, error.type)
+        for error in body_errors(document.encode(), max_depth=max_depth, loc=("body",))
+    ]
 
 
 @pytest.mark.parametrize(

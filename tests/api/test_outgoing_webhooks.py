@@ -5,7 +5,7 @@ from pydantic import BaseModel
 
 from escalq.clock import utc_now
 from escalq.schemas.webhooks import ExpiredEvent, InfoRequestedEvent, ResolvedEvent
-from escalq.services import expiry, handback, webhooks
+from escalq.services import expiry, handback, projections
 from tests.factories import make_agent, make_escalation, make_resolved_escalation, make_reviewer
 
 
@@ -32,7 +32,7 @@ def test_the_bodies_sent_are_the_documented_ones(session):
     agent = make_agent(session)
     admin = make_reviewer(session, "admin@example.com", role="admin")
     resolved = make_resolved_escalation(session, agent.agent, admin.reviewer)
-    check(ResolvedEvent, webhooks.resolution_body(escalation=resolved, resolver=admin.reviewer))
+    check(ResolvedEvent, projections.resolved_event(escalation=resolved, resolver=admin.reviewer))
 
     asked = make_escalation(session, agent.agent)
     handback.request_info(
@@ -40,7 +40,7 @@ def test_the_bodies_sent_are_the_documented_ones(session):
     )
     check(
         InfoRequestedEvent,
-        webhooks.info_requested_body(escalation=asked, reviewer=admin.reviewer, now=utc_now()),
+        projections.info_requested_event(escalation=asked, reviewer=admin.reviewer, now=utc_now()),
     )
 
     late = make_escalation(session, agent.agent, now=utc_now().replace(year=2020))
@@ -48,4 +48,4 @@ def test_the_bodies_sent_are_the_documented_ones(session):
     session.refresh(late)
     if late.expired_at is None:
         pytest.fail("the old escalation did not expire")
-    check(ExpiredEvent, webhooks.expired_body(escalation=late))
+    check(ExpiredEvent, projections.expired_event(escalation=late))

@@ -75,7 +75,7 @@ def test_creation_refuses_internal_targets(session, url):
     with pytest.raises(UnsafeUrl) as refused:
         create(session, agent.agent, url, allow_private=False)
 
-    assert refused.value.field == "body.webhook_url"
+    assert refused.value.field == "webhook_url"
     assert session.exec(select(Escalation)).all() == []
 
 

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 import pytest
 from standardwebhooks import Webhook
 
-from escalq.services import webhooks
+from escalq.services import projections
 from escalq.services.secrets import new_webhook_secret
 from escalq_client import EscalationResolved, InfoRequested, WebhookVerificationError, verify_webhook
 from tests.factories import make_agent, make_resolved_escalation, make_reviewer
@@ -29,7 +29,7 @@ def resolved_body(session):
     agent = make_agent(session)
     admin = make_reviewer(session, "admin@example.com", role="admin")
     escalation = make_resolved_escalation(session, agent.agent, admin.reviewer, context={"order": 7})
-    body = webhooks.resolution_body(escalation=escalation, resolver=admin.reviewer)
+    body = projections.resolved_event(escalation=escalation, resolver=admin.reviewer)
     return json.dumps(body, separators=(",", ":"))
 
 

@@ -150,7 +150,7 @@ def test_the_question_must_be_sensible(session, agent, holder, now, question):
 
     with pytest.raises(Invalid) as refused:
         ask(session, escalation, holder, now, question=question)
-    assert refused.value.field == "body.question"
+    assert refused.value.field == "question"
 
 
 def test_only_assigned_or_claimed_ones_can_be_handed_back(session, agent, holder, now):
@@ -259,7 +259,7 @@ def test_the_merged_context_must_fit_the_limit(session, agent, holder, now):
 
     with pytest.raises(TooLarge) as refused:
         answer(session, escalation, agent, now, data={"log": "x" * LIMIT})
-    assert refused.value.field == "body.context_data"
+    assert refused.value.field == "context_data"
 
 
 def test_an_empty_addition_is_refused(session, agent, holder, now):

@@ -173,7 +173,7 @@ def test_a_description_over_the_limit_is_too_large_with_both_numbers(session, no
     with pytest.raises(TooLarge) as caught:
         send(session, agent, 0, now=now, description="x" * 51)
 
-    assert caught.value.field == "body.issue_description"
+    assert caught.value.field == "issue_description"
     assert "51 characters" in caught.value.message
     assert "the limit is 50" in caught.value.message
     assert send(session, agent, 0, now=now, description="y" * 50).duplicate is False
@@ -202,7 +202,7 @@ def test_context_size_is_counted_in_utf8_bytes_of_compact_json(session, now):
         )
 
     assert created.escalation.context_data == at_limit
-    assert caught.value.field == "body.context_data"
+    assert caught.value.field == "context_data"
     assert "context_data is 101 bytes as JSON; the limit is 100 bytes" in caught.value.message
 
 

@@ -154,7 +154,7 @@ def test_foreign_cursors_are_invalid(session, seeded, cursor):
             limit=2,
             cursor=cursor,
         )
-    assert refused.value.field == "query.cursor"
+    assert refused.value.field == "cursor"
 
 
 def test_agents_are_scoped_to_their_own(session, now):

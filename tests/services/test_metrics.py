@@ -450,12 +450,12 @@ def test_custom_takes_both_ends(now):
 def test_an_unknown_preset_is_invalid(now):
     with pytest.raises(Invalid) as raised:
         metrics.query_for(preset="90d", start=None, end=None, agent=None, now=now)
-    assert raised.value.field == "query.range"
+    assert raised.value.field == "preset"
 
 
 @pytest.mark.parametrize(
     ("start", "end", "field"),
-    [(None, E, "query.start"), (None, None, "query.start"), (S, None, "query.end")],
+    [(None, E, "start"), (None, None, "start"), (S, None, "end")],
     ids=["no start", "neither", "no end"],
 )
 def test_custom_without_both_ends_names_the_missing_one(start, end, field, now):

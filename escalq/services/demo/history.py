@@ -24,7 +24,7 @@ from escalq.models import (
     TaskKind,
     Warranted,
 )
-from escalq.services import categories, notifications, repeats, timeouts, webhooks
+from escalq.services import categories, notifications, projections, repeats, timeouts
 from escalq.services.audit import SYSTEM
 from escalq.services.demo import outbox_rows, timing
 from escalq.services.demo.catalog import NOTES, PRIORITIES, RESOLUTION_WEIGHTS, TEMPLATES, Template
@@ -222,7 +222,7 @@ def _live(
     )
     if escalation.webhook_url is None:
         return False
-    body = webhooks.resolution_body(escalation=escalation, resolver=claimant)
+    body = projections.resolved_event(escalation=escalation, resolver=claimant)
     give_up = fail_for_good and now - resolve_at > timedelta(seconds=sum(settings.retry_delays_s) * 1.3)
     outbox_rows.deliver(
         rng, rows, escalation, body, at=resolve_at, now=now, delays=settings.retry_delays_s, give_up=give_up
