@@ -11,8 +11,6 @@ Load runs on loopback, bounded in time.
 
 import os
 import statistics
-from collections.abc import Callable
-from dataclasses import dataclass
 
 import httpx
 from sqlalchemy import func
@@ -21,6 +19,7 @@ from sqlmodel import col, select
 from bench import claim, create, visible, worker
 from bench.load import Run, paced
 from bench.server import SERVER, serve_backend
+from bench.table import Part, Row
 from escalq.clock import utc_now
 from escalq.config import get_settings
 from escalq.db import new_session
@@ -33,17 +32,7 @@ WORKER_JOBS = 500
 RESOLVE_RATE = 20.0
 
 
-@dataclass(frozen=True)
-class Row:
-    name: str
-    value: str
-    ceiling: str
-    ratio: float | None
-    target: str
-    met: bool | None  # None: shown for information
-
-
-def run(*, database_url: str, sections: set[str], seconds: float) -> list[Row]:
+def run(*, database_url: str, sections: set[str], seconds: float) -> Part:
     """Every asked-for section's rows, in order."""
     os.environ["ESCALQ_ALLOW_PRIVATE_WEBHOOKS"] = "true"  # the webhook receivers listen on 127.0.0.1
     get_settings.cache_clear()
@@ -65,7 +54,8 @@ def run(*, database_url: str, sections: set[str], seconds: float) -> list[Row]:
         )[1]
         session.commit()
     rows: list[Row] = []
-    with serve_backend() as base_url:
+    with serve_backend() as backend:
+        base_url = backend.url
         if "create" in sections:
             rows += _creates(database_url=database_url, base_url=base_url, keys=fleet.keys, seconds=seconds)
         if "claim" in sections:
@@ -74,7 +64,11 @@ def run(*, database_url: str, sections: set[str], seconds: float) -> list[Row]:
             rows += _worker(base_url=base_url, agent_key=fleet.keys[0], manager_key=manager_key)
         if "visible" in sections:
             rows += _visible(base_url=base_url, agent_key=fleet.keys[1])
-    return rows
+    note = (
+        f"app: {SERVER}: {backend.workers} Granian worker processes running"
+        f" (Reflex asks for 2 x {os.cpu_count()} CPUs + 1); worker: escalq worker"
+    )
+    return Part(rows=rows, notes=[note])
 
 
 def _api_rows() -> int:
@@ -233,25 +227,3 @@ def _visible(*, base_url: str, agent_key: str) -> list[Row]:
         )
         for found in rounds
     ]
-
-
-def report(rows: list[Row], *, echo: Callable[[str], None]) -> bool:
-    """Print the table; True when a target was missed."""
-    echo(f"\nproduction load (app: {SERVER}; worker: escalq worker)")
-    width = max(len(row.name) for row in rows)
-    value_width = max(len(row.value) for row in rows)
-    echo(
-        f"{'figure':<{width}}  {'measured':<{value_width}}  {'ceiling':<18} {'ratio':>6}  "
-        f"{'target':<18} result"
-    )
-    echo("-" * (width + value_width + 60))
-    missed = False
-    for row in rows:
-        ratio = f"{row.ratio:.3f}" if row.ratio is not None else ""
-        result = "information" if row.met is None else ("met" if row.met else "MISSED")
-        missed |= row.met is False
-        echo(
-            f"{row.name:<{width}}  {row.value:<{value_width}}  {row.ceiling:<18} {ratio:>6}  "
-            f"{row.target:<18} {result}"
-        )
-    return missed
