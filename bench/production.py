@@ -1,4 +1,4 @@
-"""Production load, one table: creates, claims and the worker, each beside a ceiling measured in this run.
+"""Production load: creates, claims and the worker, each beside a ceiling measured in this run.
 
 Ceilings: pgbench running the same SQL transaction (creates, claims) on the same server and table,
 RQ's no-op job on the same worker class (the worker), and one event's round trip on an open tab (the
