@@ -51,9 +51,10 @@ test: setup lint chromium
 	$(BIN)/python -m escalq.cli.with_servers -- $(BIN)/pytest $(PYTEST_ARGS)
 
 # Speed goals in throwaway databases: production load (creates, claims, the worker; wrk and pgbench from
-# Debian) and the figures on a million synthetic escalations; prints tables against ceilings measured in
-# the same run, exits non-zero when a target is missed (bench/__main__.py). Not part of `test`.
-# BENCH_ARGS="--only create" runs one part (sections: create, claim, worker, metrics; see --help).
+# Debian) and the figures on a million synthetic escalations; prints the machine, versions and settings,
+# then one table of figures beside ceilings measured in the same run, and exits non-zero when a target
+# is missed (bench/__main__.py). Not part of `test`. BENCH_ARGS="--only create" runs one part
+# (sections: create, claim, worker, visible, metrics, waiters; see --help).
 bench: setup
 	command -v wrk >/dev/null && command -v pgbench >/dev/null || (apt-get update && apt-get install -y wrk postgresql)
 	$(BIN)/python -m escalq.cli.with_servers -- $(BIN)/python -m bench $(BENCH_ARGS)

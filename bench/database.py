@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import URL, make_url
 
 from escalq.broker import redis
 from escalq.cli.database import upgrade
@@ -18,10 +18,21 @@ from escalq.services import vault
 BENCH_REDIS_DB = 14
 
 
+def server_url() -> URL:
+    """The configured PostgreSQL server, where every throwaway database is made."""
+    return make_url(os.environ.get("DATABASE_URL", DEFAULT_DATABASE_URL))
+
+
+def redis_url() -> str:
+    """The bench's Redis database: the metrics cache lives there, not in the app's nor the tests'
+    (a test run alongside flushes its own after every test)."""
+    return with_db(os.environ.get("ESCALQ_TEST_REDIS_URL", "redis://127.0.0.1:6379/15"), BENCH_REDIS_DB)
+
+
 @contextmanager
 def throwaway_database() -> Iterator[str]:
     """A fresh database on the configured server, at the newest migration; the app's settings point at it."""
-    server = make_url(os.environ.get("DATABASE_URL", DEFAULT_DATABASE_URL))
+    server = server_url()
     name = f"escalq_bench_{uuid.uuid4().hex[:10]}"
     url = server.set(database=name).render_as_string(hide_password=False)
     previous = os.environ.get("DATABASE_URL")
@@ -32,10 +43,7 @@ def throwaway_database() -> Iterator[str]:
         get_settings.cache_clear()
         upgrade(url)
         os.environ["DATABASE_URL"] = url
-        # The metrics cache lives in Redis: a database of its own there, not the app's nor the tests'
-        # (a test run alongside flushes its own after every test).
-        tests_redis = os.environ.get("ESCALQ_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
-        os.environ["REDIS_URL"] = with_db(tests_redis, BENCH_REDIS_DB)
+        os.environ["REDIS_URL"] = redis_url()
         get_settings.cache_clear()
         get_engine.cache_clear()
         redis.cache_clear()

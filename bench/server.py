@@ -13,6 +13,7 @@ import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
@@ -25,9 +26,29 @@ REFLEX = Path(sys.executable).parent / "reflex"
 SERVER = "Reflex production backend (reflex run --env prod --backend-only, Granian, state in Redis)"
 
 
+@dataclass(frozen=True)
+class Backend:
+    url: str
+    workers: int  # Granian's worker processes, under Reflex's main one
+
+
+def _group_size(group: int) -> int:
+    """Processes running in process group `group`, read from /proc."""
+    size = 0
+    for entry in Path("/proc").iterdir():
+        try:
+            stat = (entry / "stat").read_text() if entry.name.isdigit() else ""
+        except OSError:  # the process ended meanwhile
+            continue
+        # After the command's name, in parentheses: state, parent, process group.
+        if stat and int(stat[stat.rindex(")") + 2 :].split()[2]) == group:
+            size += 1
+    return size
+
+
 @contextmanager
-def serve_backend(*, env: dict[str, str] | None = None) -> Iterator[str]:
-    """The production backend over the current settings' environment; its base URL."""
+def serve_backend(*, env: dict[str, str] | None = None) -> Iterator[Backend]:
+    """The production backend over the current settings' environment, once it answers."""
     port = free_port()
     base_url = f"http://127.0.0.1:{port}"
     command = [
@@ -59,7 +80,8 @@ def serve_backend(*, env: dict[str, str] | None = None) -> Iterator[str]:
             if process.poll() is not None or time.monotonic() > deadline:
                 raise RuntimeError("the production backend did not start")
             time.sleep(0.2)
-        yield base_url
+        # Its own session: the group is Reflex's process and the workers it started.
+        yield Backend(url=base_url, workers=_group_size(process.pid) - 1)
     finally:
         os.killpg(process.pid, 15)
         try:
