@@ -177,6 +177,8 @@ def _claims(*, database_url: str, base_url: str, seconds: float) -> list[Row]:
 
 
 def _worker(*, base_url: str, agent_key: str, manager_key: str) -> list[Row]:
+    with new_session() as session:
+        worker.clear_backlog(session)
     noop = worker.noop_jobs_per_s(count=WORKER_JOBS)
     with new_session() as session:
         deliveries = worker.deliveries_per_s(session=session, agent_name="load-agent-0", count=WORKER_JOBS)
